@@ -1,0 +1,98 @@
+using System.CommandLine;
+using EdgeCache.Edge.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCache.Cli.Commands;
+
+/// <summary><c>edgecache edge</c>: runs one edge node, a caching reverse proxy.</summary>
+internal static class EdgeCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var listen = new Option<string>("--listen") { Description = "Address to serve clients on, e.g. http://127.0.1.1:8080 (port 0 picks a free port). Env: EDGECACHE_LISTEN." };
+        var upstream = new Option<string>("--upstream") { Description = "Default upstream URL for every path no configured route claims. Env: EDGECACHE_UPSTREAM." };
+        var cacheSize = new Option<string>("--cache-size") { Description = "Memory budget of the cache, e.g. 256MB (default) or 2GB. Env: EDGECACHE_CACHE_SIZE." };
+        var config = new Option<FileInfo>("--config") { Description = "JSON config file: Edge settings and YARP routes and clusters (ReverseProxy section). Env: EDGECACHE_CONFIG." };
+        var token = new Option<string>("--token") { Description = "Bearer token for /_edge/ admin endpoints. Env: EDGECACHE_TOKEN." };
+        var id = new Option<string>("--id") { Description = "Name of this edge in Via and Cache-Status. Env: EDGECACHE_ID." };
+
+        var command = new Command("edge", """
+            Run an edge node: a caching reverse proxy in front of one or more upstreams.
+
+            Example:
+              edgecache edge --listen http://127.0.0.1:8080 --upstream http://127.0.0.1:9000 --cache-size 512MB
+            """)
+        {
+            listen, upstream, cacheSize, config, token, id,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new Dictionary<string, string?>();
+            Put(settings, nameof(EdgeOptions.Listen), parse.GetValue(listen) ?? Environment.GetEnvironmentVariable("EDGECACHE_LISTEN"));
+            Put(settings, nameof(EdgeOptions.Upstream), parse.GetValue(upstream) ?? Environment.GetEnvironmentVariable("EDGECACHE_UPSTREAM"));
+            Put(settings, nameof(EdgeOptions.Token), parse.GetValue(token) ?? Environment.GetEnvironmentVariable("EDGECACHE_TOKEN"));
+            Put(settings, nameof(EdgeOptions.Id), parse.GetValue(id) ?? Environment.GetEnvironmentVariable("EDGECACHE_ID"));
+            var size = parse.GetValue(cacheSize) ?? Environment.GetEnvironmentVariable("EDGECACHE_CACHE_SIZE");
+            if (size is not null)
+            {
+                if (!ByteSize.TryParse(size, out _))
+                {
+                    throw new UsageException($"--cache-size: '{size}' is not a size; use a number with a unit such as 512MB or 2GB");
+                }
+
+                Put(settings, nameof(EdgeOptions.CacheSize), size);
+            }
+
+            var configPath = parse.GetValue(config)?.FullName ?? Environment.GetEnvironmentVariable("EDGECACHE_CONFIG");
+            if (configPath is not null && !File.Exists(configPath))
+            {
+                throw new UsageException($"--config: file '{configPath}' not found");
+            }
+
+            WebApplication app;
+            try
+            {
+                app = EdgeApplication.Build(settings, configPath);
+            }
+            catch (OptionsValidationException invalid)
+            {
+                throw new UsageException(string.Join("; ", invalid.Failures));
+            }
+
+            await using (app)
+            {
+                try
+                {
+                    await app.StartAsync(cancellationToken);
+                }
+                catch (IOException bindFailure)
+                {
+                    await Console.Error.WriteLineAsync($"edgecache: cannot listen: {bindFailure.Message}");
+                    return EdgeCacheCommand.Failed;
+                }
+
+                foreach (var address in app.ListeningAddresses())
+                {
+                    await output.WriteLineAsync($"edge listening on {address}");
+                }
+
+                await output.FlushAsync(cancellationToken);
+                await app.WaitForShutdownAsync(cancellationToken);
+            }
+
+            return EdgeCacheCommand.Ok;
+        });
+        return command;
+    }
+
+    private static void Put(Dictionary<string, string?> settings, string name, string? value)
+    {
+        if (value is not null)
+        {
+            settings[EdgeOptions.SectionName + ":" + name] = value;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using EdgeCache.Cli;
+
+return await EdgeCacheCommand.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeCache.Edge.Caching;
+using EdgeCache.Edge.Hosting;
+using EdgeCache.Replication.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace EdgeCache.Edge.Admin;
+
+/// <summary>The edge's own endpoints under <c>/_edge/</c>, which are never proxied.</summary>
+internal static partial class EdgeAdminEndpoints
+{
+    public const string Prefix = "/_edge";
+
+    public static IEndpointRouteBuilder MapEdgeAdmin(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(Prefix + "/health", static () => TypedResults.Json(new HealthReport("healthy"), EdgeJsonContext.Default.HealthReport))
+            .WithOrder(-1);
+
+        var token = new BearerToken(endpoints.ServiceProvider.GetRequiredService<IOptions<EdgeOptions>>().Value.Token);
+        endpoints.MapGet(Prefix + "/stats", (HttpContext context, ResponseCache cache, ILogger<ResponseCache> logger) =>
+        {
+            if (token.IsConfigured && !token.IsAuthorized(context.Request.Headers.Authorization.ToString()))
+            {
+                LogRejected(logger, context.Connection.RemoteIpAddress?.ToString() ?? "?", context.Request.Path);
+                context.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
+                return Results.Json(new ErrorReport("a valid bearer token is required"), EdgeJsonContext.Default.ErrorReport, statusCode: StatusCodes.Status401Unauthorized);
+            }
+
+            return Results.Json(cache.Statistics(), EdgeJsonContext.Default.CacheStatistics);
+        }).WithOrder(-1);
+
+        // Nothing under the admin prefix reaches an upstream.
+        endpoints.Map(Prefix + "/{**rest}", static () => Results.Json(new ErrorReport("no such edge endpoint"), EdgeJsonContext.Default.ErrorReport, statusCode: StatusCodes.Status404NotFound))
+            .WithOrder(-1);
+        return endpoints;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected admin request from {Remote} to {Path}: missing or wrong token")]
+    private static partial void LogRejected(ILogger logger, string remote, PathString path);
+}
+
+internal sealed record HealthReport(string Status);
+
+internal sealed record ErrorReport(string Error);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(HealthReport))]
+[JsonSerializable(typeof(ErrorReport))]
+[JsonSerializable(typeof(CacheStatistics))]
+internal sealed partial class EdgeJsonContext : JsonSerializerContext;

@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Text;
+
+namespace EdgeCache.Edge.Caching;
+
+/// <summary>Builds <c>Cache-Status</c> values (RFC 9211) for responses that did not come straight from the cache.</summary>
+internal static class CacheStatusHeader
+{
+    public const string Name = "Cache-Status";
+
+    /// <summary>Why the request went upstream, as RFC 9211's <c>fwd</c> parameter names it.</summary>
+    internal static class Forward
+    {
+        public const string UriMiss = "uri-miss";
+        public const string VaryMiss = "vary-miss";
+        public const string Stale = "stale";
+        public const string Request = "request";
+        public const string Method = "method";
+        public const string Bypass = "bypass";
+    }
+
+    /// <summary>The value for a response that went upstream.</summary>
+    public static string Forwarded(string cacheName, string forward, FillHead head, bool collapsed)
+    {
+        var value = new StringBuilder(96);
+        if (head.UpstreamCacheStatus is not null)
+        {
+            value.Append(head.UpstreamCacheStatus).Append(", ");
+        }
+
+        value.Append(cacheName).Append("; fwd=").Append(forward)
+            .Append("; fwd-status=").Append(head.Status.ToString(CultureInfo.InvariantCulture));
+        if (head.StoreIntended)
+        {
+            value.Append("; stored");
+        }
+        else if (head.NotStoredReason is not null)
+        {
+            value.Append("; detail=").Append(head.NotStoredReason);
+        }
+
+        if (collapsed)
+        {
+            value.Append("; collapsed");
+        }
+
+        return value.ToString();
+    }
+
+    /// <summary>The value for a response the cache did not take part in (for example a POST).</summary>
+    public static string Passed(string cacheName, string forward, string? detail = null)
+        => detail is null ? $"{cacheName}; fwd={forward}" : $"{cacheName}; fwd={forward}; detail={detail}";
+}

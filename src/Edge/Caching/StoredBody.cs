@@ -1,0 +1,108 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace EdgeCache.Edge.Caching;
+
+/// <summary>
+/// The body of a stored response: pooled chunks shared by the cache and by every request
+/// that is still writing it. The chunks go back to the pool when the last holder lets go,
+/// so an eviction never pulls memory from under a client that is mid-way through a hit.
+/// </summary>
+internal sealed class StoredBody
+{
+    private readonly byte[][] _chunks;
+    private readonly bool _pooled;
+    private int _holders = 1;
+
+    private StoredBody(byte[][] chunks, long length, bool pooled)
+    {
+        _chunks = chunks;
+        Length = length;
+        _pooled = pooled;
+        foreach (var chunk in chunks)
+        {
+            Capacity += chunk.Length;
+        }
+    }
+
+    public long Length { get; }
+
+    /// <summary>Bytes of memory the body occupies, which is what the cache budget counts.</summary>
+    public long Capacity { get; }
+
+    /// <summary>Copies a small body into one exactly sized array so a 1 KiB object costs 1 KiB.</summary>
+    public static StoredBody CopyOf(IReadOnlyList<byte[]> chunks, long length)
+    {
+        var exact = GC.AllocateUninitializedArray<byte>(checked((int)length));
+        var copied = 0;
+        for (var i = 0; copied < length; i++)
+        {
+            var count = (int)Math.Min(chunks[i].Length, length - copied);
+            chunks[i].AsSpan(0, count).CopyTo(exact.AsSpan(copied));
+            copied += count;
+        }
+
+        return new StoredBody([exact], length, pooled: false);
+    }
+
+    /// <summary>Takes ownership of pooled chunks; they return to <see cref="ArrayPool{T}.Shared"/> on the last release.</summary>
+    public static StoredBody Adopt(IReadOnlyList<byte[]> chunks, long length) => new([.. chunks], length, pooled: true);
+
+    /// <summary>Takes a hold on the body; false when it has already been freed.</summary>
+    public bool TryHold()
+    {
+        var holders = Volatile.Read(ref _holders);
+        while (holders > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _holders, holders + 1, holders);
+            if (seen == holders)
+            {
+                return true;
+            }
+
+            holders = seen;
+        }
+
+        return false;
+    }
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _holders) == 0 && _pooled)
+        {
+            foreach (var chunk in _chunks)
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+        }
+    }
+
+    /// <summary>Writes the whole body; the caller holds the body for the duration.</summary>
+    public ValueTask<FlushResult> WriteToAsync(PipeWriter writer, CancellationToken cancellationToken)
+    {
+        if (_chunks.Length == 1)
+        {
+            return writer.WriteAsync(_chunks[0].AsMemory(0, (int)Length), cancellationToken);
+        }
+
+        return WriteChunksAsync(writer, cancellationToken);
+    }
+
+    private async ValueTask<FlushResult> WriteChunksAsync(PipeWriter writer, CancellationToken cancellationToken)
+    {
+        var remaining = Length;
+        FlushResult result = default;
+        foreach (var chunk in _chunks)
+        {
+            var count = (int)Math.Min(chunk.Length, remaining);
+            result = await writer.WriteAsync(chunk.AsMemory(0, count), cancellationToken);
+            remaining -= count;
+            if (result.IsCanceled || result.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+using Microsoft.Extensions.Primitives;
+
+namespace EdgeCache.Edge.Caching;
+
+/// <summary>
+/// One stored response (one variant of one URL). Everything a hit writes is prepared when
+/// the response is stored: the header list, the body chunks, and per second of age the
+/// <c>Age</c> and <c>Cache-Status</c> values, so a hit allocates nothing.
+/// </summary>
+internal sealed class StoredResponse
+{
+    /// <summary>Bookkeeping the budget charges each entry beyond its headers and body.</summary>
+    public const int EntryOverhead = 320;
+
+    private HitStamp? _stamp;
+
+    public StoredResponse(
+        string key,
+        int status,
+        KeyValuePair<string, StringValues>[] headers,
+        StoredBody body,
+        VaryKey vary,
+        DateTimeOffset responseTime,
+        TimeSpan correctedInitialAge,
+        TimeSpan freshnessLifetime,
+        string cacheName,
+        string? upstreamCacheStatus)
+    {
+        Key = key;
+        Status = status;
+        Headers = headers;
+        Body = body;
+        Vary = vary;
+        ResponseTime = responseTime;
+        CorrectedInitialAge = correctedInitialAge;
+        FreshnessLifetime = freshnessLifetime;
+        CacheName = cacheName;
+        UpstreamCacheStatus = upstreamCacheStatus;
+
+        long headerBytes = 0;
+        foreach (var header in headers)
+        {
+            headerBytes += 2 * header.Key.Length + 40;
+            foreach (var value in header.Value)
+            {
+                headerBytes += 2 * (value?.Length ?? 0) + 24;
+            }
+        }
+
+        Size = EntryOverhead + 2 * key.Length + headerBytes + vary.MemorySize + body.Capacity;
+    }
+
+    /// <summary>The primary key: method-normalised absolute URL.</summary>
+    public string Key { get; }
+
+    public int Status { get; }
+
+    /// <summary>Headers ready to write, without <c>Age</c> and <c>Cache-Status</c>, with <c>Content-Length</c>.</summary>
+    public KeyValuePair<string, StringValues>[] Headers { get; }
+
+    public StoredBody Body { get; }
+
+    public VaryKey Vary { get; }
+
+    public DateTimeOffset ResponseTime { get; }
+
+    public TimeSpan CorrectedInitialAge { get; }
+
+    public TimeSpan FreshnessLifetime { get; }
+
+    public string CacheName { get; }
+
+    public string? UpstreamCacheStatus { get; }
+
+    /// <summary>Bytes this entry charges against the cache budget.</summary>
+    public long Size { get; }
+
+    // SIEVE bookkeeping, guarded by the cache's lock except Visited, which hits set freely.
+    internal StoredResponse? Newer;
+    internal StoredResponse? Older;
+    internal bool Visited;
+    internal bool Linked;
+
+    public TimeSpan CurrentAge(DateTimeOffset now)
+    {
+        var resident = now - ResponseTime;
+        return CorrectedInitialAge + (resident > TimeSpan.Zero ? resident : TimeSpan.Zero);
+    }
+
+    public bool IsFresh(DateTimeOffset now) => FreshnessLifetime > CurrentAge(now);
+
+    /// <summary>
+    /// The <c>Age</c> and <c>Cache-Status</c> values of a hit at <paramref name="now"/>. They
+    /// change once a second, so they are built once a second and shared by every hit in it.
+    /// </summary>
+    public HitStamp StampAt(DateTimeOffset now)
+    {
+        var ageSeconds = (long)CurrentAge(now).TotalSeconds;
+        var stamp = Volatile.Read(ref _stamp);
+        if (stamp is not null && stamp.AgeSeconds == ageSeconds)
+        {
+            return stamp;
+        }
+
+        var ttl = (long)Math.Floor((FreshnessLifetime - CurrentAge(now)).TotalSeconds);
+        var ours = string.Create(CultureInfo.InvariantCulture, $"{CacheName}; hit; ttl={ttl}");
+        stamp = new HitStamp(
+            ageSeconds,
+            ageSeconds.ToString(CultureInfo.InvariantCulture),
+            UpstreamCacheStatus is null ? ours : UpstreamCacheStatus + ", " + ours);
+        Volatile.Write(ref _stamp, stamp);
+        return stamp;
+    }
+
+    /// <summary>Header values of hits within one second of age.</summary>
+    internal sealed record HitStamp(long AgeSeconds, string Age, string CacheStatus);
+}

@@ -1,0 +1,306 @@
+using System.Globalization;
+using EdgeCache.Edge.Hosting;
+using EdgeCache.Edge.Proxy;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy.Model;
+
+namespace EdgeCache.Edge.Caching;
+
+/// <summary>
+/// Starts upstream fetches that belong to the cache, not to a client: the client's request is
+/// copied into a detached context and sent through the rest of YARP's proxy pipeline (load
+/// balancing, health, transforms, forwarder), which writes the response into a <see cref="CacheFill"/>.
+/// </summary>
+internal sealed partial class UpstreamFetcher
+{
+    // The cache fetches whole representations; the client's own conditionals and ranges are
+    // answered from the fill, never forwarded.
+    private static readonly string[] DroppedRequestHeaders =
+    [
+        HeaderNames.IfNoneMatch, HeaderNames.IfModifiedSince, HeaderNames.IfMatch, HeaderNames.IfUnmodifiedSince,
+        HeaderNames.IfRange, HeaderNames.Range, HeaderNames.ContentLength, HeaderNames.TransferEncoding,
+    ];
+
+    private readonly ResponseCache _cache;
+    private readonly RequestCollapser _collapser;
+    private readonly FreshnessPolicy _freshness;
+    private readonly EdgeOptions _options;
+    private readonly TimeProvider _time;
+    private readonly IServiceProvider _services;
+    private readonly ILogger<UpstreamFetcher> _logger;
+
+    public UpstreamFetcher(
+        ResponseCache cache,
+        RequestCollapser collapser,
+        FreshnessPolicy freshness,
+        IOptions<EdgeOptions> options,
+        TimeProvider time,
+        IServiceProvider services,
+        ILogger<UpstreamFetcher> logger)
+    {
+        _cache = cache;
+        _collapser = collapser;
+        _freshness = freshness;
+        _options = options.Value;
+        _time = time;
+        _services = services;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Prepares a fetch for <paramref name="client"/>'s request, with the client already
+    /// joined as the first reader. Nothing is sent until <see cref="Fetch.Start"/>.
+    /// </summary>
+    public Fetch Prepare(HttpContext client, string key, RequestDelegate pipeline, bool mayStore)
+        => new(this, client, key, pipeline, mayStore);
+
+    /// <summary>One upstream fetch and the fill it writes.</summary>
+    internal sealed class Fetch
+    {
+        private readonly UpstreamFetcher _owner;
+        private readonly DefaultHttpContext _context;
+        private readonly FetchFeatures _features;
+        private readonly RequestDelegate _pipeline;
+        private readonly bool _mayStore;
+        private readonly CacheControlDirectives _requestDirectives;
+        private readonly bool _requestHasAuthorization;
+        private readonly DateTimeOffset _requestTime;
+
+        public Fetch(UpstreamFetcher owner, HttpContext client, string key, RequestDelegate pipeline, bool mayStore)
+        {
+            _owner = owner;
+            _pipeline = pipeline;
+            _mayStore = mayStore;
+            Fill = new CacheFill(key, owner._options.PassThroughWindow.Bytes, owner._options.EffectiveMaxObjectBytes);
+            Leader = Fill.TryJoin()!;
+            _features = new FetchFeatures(Fill, OnResponseStarted);
+            _requestDirectives = CacheControlDirectives.Parse(client.Request.Headers.CacheControl);
+            _requestHasAuthorization = client.Request.Headers.ContainsKey(HeaderNames.Authorization);
+            _requestTime = owner._time.GetUtcNow();
+            _context = CreateDetachedContext(client);
+        }
+
+        public CacheFill Fill { get; }
+
+        /// <summary>The client that caused the fetch, already reading from the fill.</summary>
+        public CacheFill.Reader Leader { get; }
+
+        public void Start() => _ = RunAsync();
+
+        private DefaultHttpContext CreateDetachedContext(HttpContext client)
+        {
+            var request = client.Request;
+            var headers = new HeaderDictionary();
+            foreach (var header in request.Headers)
+            {
+                headers[header.Key] = header.Value;
+            }
+
+            foreach (var name in DroppedRequestHeaders)
+            {
+                headers.Remove(name);
+            }
+
+            var features = new FeatureCollection();
+            features.Set<IHttpRequestFeature>(new HttpRequestFeature
+            {
+                Protocol = request.Protocol,
+                Scheme = request.Scheme,
+                // HEAD misses fetch the GET: the stored response must have its body.
+                Method = HttpMethods.Get,
+                PathBase = request.PathBase.Value ?? string.Empty,
+                Path = request.Path.Value ?? string.Empty,
+                QueryString = request.QueryString.Value ?? string.Empty,
+                RawTarget = client.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty,
+                Headers = headers,
+                Body = Stream.Null,
+            });
+            features.Set<IHttpResponseFeature>(_features);
+            features.Set<IHttpResponseBodyFeature>(_features);
+            features.Set<IHttpRequestLifetimeFeature>(_features);
+            features.Set<IHttpRequestBodyDetectionFeature>(_features);
+            features.Set<IHttpConnectionFeature>(new HttpConnectionFeature
+            {
+                ConnectionId = client.Connection.Id,
+                RemoteIpAddress = client.Connection.RemoteIpAddress,
+                RemotePort = client.Connection.RemotePort,
+                LocalIpAddress = client.Connection.LocalIpAddress,
+                LocalPort = client.Connection.LocalPort,
+            });
+            features.Set<IServiceProvidersFeature>(new RequestServicesFeature(_owner._services));
+            features.Set<IReverseProxyFeature>(new FetchProxyFeature(client.GetReverseProxyFeature()));
+
+            var context = new DefaultHttpContext(features);
+            context.SetEndpoint(client.GetEndpoint());
+            return context;
+        }
+
+        private async Task RunAsync()
+        {
+            var startedBeforeError = false;
+            try
+            {
+                try
+                {
+                    await _pipeline(_context);
+                }
+#pragma warning disable CA1031 // Whatever went wrong becomes a 502 for the clients and one log line.
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    LogFetchException(_owner._logger, _context.Request.Path, exception.Message);
+                    if (_features.HasStarted)
+                    {
+                        Fill.Fail();
+                        return;
+                    }
+
+                    _features.Headers.Clear();
+                    await WriteErrorAsync(StatusCodes.Status502BadGateway, Yarp.ReverseProxy.Forwarder.ForwarderError.Request);
+                }
+
+                var error = _context.GetForwarderErrorFeature();
+                startedBeforeError = _features.HasStarted;
+                if (error is not null && !startedBeforeError)
+                {
+                    LogUpstreamError(_owner._logger, error.Error, _context.Request.Path,
+                        _context.GetReverseProxyFeature().ProxiedDestination?.Model.Config.Address ?? "(none)",
+                        error.Exception?.Message ?? error.Error.ToString());
+                    await WriteErrorAsync(_features.StatusCode, error.Error);
+                }
+                else if (!_features.HasStarted)
+                {
+                    await _features.StartAsync();
+                }
+
+                if (_features.Aborted || Fill.Failed || (error is not null && startedBeforeError))
+                {
+                    Fill.Fail();
+                    return;
+                }
+
+                Fill.Complete();
+                TryStore();
+            }
+            finally
+            {
+                _owner._collapser.Forget(Fill);
+                Fill.ReleaseFetch();
+            }
+        }
+
+        private async Task WriteErrorAsync(int statusSetByForwarder, Yarp.ReverseProxy.Forwarder.ForwarderError error)
+        {
+            var (status, body, detail) = UpstreamErrorResponse.For(error, statusSetByForwarder);
+            _features.StatusCode = status;
+            _features.Headers.Clear();
+            _features.Headers.ContentType = "text/plain; charset=utf-8";
+            _features.Headers.ContentLength = body.Length;
+            _features.Headers.CacheControl = "no-store";
+            _errorDetail = detail;
+            await _features.StartAsync();
+            Fill.Append(body);
+        }
+
+        private string? _errorDetail;
+
+        private void OnResponseStarted(FetchFeatures response)
+        {
+            var now = _owner._time.GetUtcNow();
+            var headers = response.Headers;
+            var directives = CacheControlDirectives.Parse(headers.CacheControl);
+            var status = response.StatusCode;
+
+            string? notShareable = _errorDetail;
+            notShareable ??= _mayStore ? null : "no-store";
+            notShareable ??= FreshnessPolicy.WhyNotStorable(status, headers, directives, _requestDirectives, _requestHasAuthorization);
+            var lifetime = notShareable is null ? _owner._freshness.FreshnessLifetime(status, headers, directives, now) : TimeSpan.Zero;
+            var initialAge = FreshnessPolicy.CorrectedInitialAge(headers, _requestTime, now);
+            if (notShareable is null && (directives.NoCache || lifetime <= initialAge))
+            {
+                notShareable = "stale";
+            }
+
+            var notStored = notShareable;
+            if (notStored is null && headers.ContentLength > _owner._options.EffectiveMaxObjectBytes)
+            {
+                notStored = "too-large";
+            }
+
+            var upstreamCacheStatus = headers["Cache-Status"];
+            var snapshot = new List<KeyValuePair<string, StringValues>>(headers.Count);
+            foreach (var header in headers)
+            {
+                if (!header.Key.Equals(HeaderNames.Age, StringComparison.OrdinalIgnoreCase)
+                    && !header.Key.Equals("Cache-Status", StringComparison.OrdinalIgnoreCase))
+                {
+                    snapshot.Add(header);
+                }
+            }
+
+            Fill.SetHead(new FillHead(
+                status,
+                [.. snapshot],
+                notShareable is null ? VaryKey.Create(headers.Vary, _context.Request.Headers) : VaryKey.Empty,
+                upstreamCacheStatus.Count == 0 ? null : upstreamCacheStatus.ToString(),
+                now,
+                initialAge,
+                lifetime,
+                notShareable,
+                notStored));
+        }
+
+        private void TryStore()
+        {
+            var head = Fill.Head.Result;
+            if (!head.StoreIntended || Fill.Length > _owner._options.EffectiveMaxObjectBytes)
+            {
+                return;
+            }
+
+            var body = Fill.CreateStoredBody();
+            if (body is null)
+            {
+                return;
+            }
+
+            var headers = head.Headers;
+            var hasLength = false;
+            foreach (var header in headers)
+            {
+                hasLength |= header.Key.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase);
+            }
+
+            if (!hasLength)
+            {
+                headers = [.. headers, new(HeaderNames.ContentLength, body.Length.ToString(CultureInfo.InvariantCulture))];
+            }
+
+            var stored = new StoredResponse(Fill.Key, head.Status, headers, body, head.Vary, head.ResponseTime,
+                head.CorrectedInitialAge, head.FreshnessLifetime, _owner._options.Id, head.UpstreamCacheStatus);
+            if (!_owner._cache.Store(stored))
+            {
+                LogTooLargeForBudget(_owner._logger, Fill.Key, stored.Size);
+            }
+        }
+    }
+
+    private sealed class RequestServicesFeature(IServiceProvider services) : IServiceProvidersFeature
+    {
+        public IServiceProvider RequestServices { get; set; } = services;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream {Error} for {Path} via {Destination}: {Reason}")]
+    private static partial void LogUpstreamError(ILogger logger, Yarp.ReverseProxy.Forwarder.ForwarderError error, PathString path, string destination, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Upstream fetch for {Path} failed: {Reason}")]
+    private static partial void LogFetchException(ILogger logger, PathString path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Response for {Key} ({Size} bytes) exceeds the cache budget and was not stored")]
+    private static partial void LogTooLargeForBudget(ILogger logger, string key, long size);
+}

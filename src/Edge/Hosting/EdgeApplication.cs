@@ -1,0 +1,108 @@
+using EdgeCache.Edge.Admin;
+using EdgeCache.Edge.Caching;
+using EdgeCache.Edge.Proxy;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCache.Edge.Hosting;
+
+/// <summary>Builds an edge node: Kestrel, the edge admin endpoints, and YARP with the cache in its pipeline.</summary>
+public static class EdgeApplication
+{
+    /// <summary>Configuration section holding YARP routes and clusters.</summary>
+    public const string ReverseProxySection = "ReverseProxy";
+
+    /// <summary>
+    /// Creates an edge from configuration: the <c>Edge</c> section (<see cref="EdgeOptions"/>), the
+    /// <c>ReverseProxy</c> section (YARP routes and clusters), and <c>Logging</c>. Settings given in
+    /// <paramref name="settings"/> override those from <paramref name="configFile"/>.
+    /// </summary>
+    public static WebApplication Build(IEnumerable<KeyValuePair<string, string?>> settings, string? configFile = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        if (configFile is not null)
+        {
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: true);
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+
+        var options = builder.Configuration.GetSection(EdgeOptions.SectionName).Get<EdgeOptions>() ?? new EdgeOptions();
+        Validate(options, builder.Configuration.GetSection(ReverseProxySection));
+
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+
+        builder.WebHost.UseUrls(options.Listen);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+
+        var services = builder.Services;
+        services.AddOptions<EdgeOptions>().Bind(builder.Configuration.GetSection(EdgeOptions.SectionName));
+        services.TryAddSingleton(TimeProvider.System);
+        // Only YARP's session-affinity cookies use data protection; edges share no key ring, so keys stay in memory.
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        services.AddSingleton<ResponseCache>();
+        services.AddSingleton<RequestCollapser>();
+        services.AddSingleton<FreshnessPolicy>();
+        services.AddSingleton<UpstreamFetcher>();
+
+        var proxy = services.AddReverseProxy()
+            .LoadFromConfig(builder.Configuration.GetSection(ReverseProxySection))
+            .AddConfigFilter<UpstreamTimeoutConfigFilter>()
+            .AddTransforms<BackendShieldTransformProvider>();
+        if (options.Upstream is not null)
+        {
+            proxy.LoadFromMemory([DefaultUpstream.Route()], [DefaultUpstream.Cluster(options.Upstream)]);
+        }
+
+        var app = builder.Build();
+        app.MapEdgeAdmin();
+        app.MapReverseProxy(pipeline =>
+        {
+            pipeline.UseMiddleware<CachingMiddleware>();
+            pipeline.UseSessionAffinity();
+            pipeline.UseLoadBalancing();
+            pipeline.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+
+    /// <summary>The addresses the edge actually listens on (port 0 resolved), once started.</summary>
+    public static IReadOnlyCollection<string> ListeningAddresses(this WebApplication app)
+        => app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.ToArray();
+
+    private static void Validate(EdgeOptions options, IConfigurationSection reverseProxy)
+    {
+        if (options.Upstream is not null
+            && (!Uri.TryCreate(options.Upstream, UriKind.Absolute, out var upstream) || upstream.Scheme is not ("http" or "https")))
+        {
+            throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions),
+                [$"upstream '{options.Upstream}' is not an absolute http:// or https:// URL"]);
+        }
+
+        if (options.Upstream is null && !reverseProxy.GetSection("Routes").GetChildren().Any())
+        {
+            throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions),
+                ["no upstream: give --upstream URL, or routes and clusters in the config file's ReverseProxy section"]);
+        }
+
+        if (options.CacheSize.Bytes <= 0)
+        {
+            throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions), ["the cache size must be above zero"]);
+        }
+    }
+}

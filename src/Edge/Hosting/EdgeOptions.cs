@@ -1,0 +1,50 @@
+namespace EdgeCache.Edge.Hosting;
+
+/// <summary>Settings of one edge node, bound from the <c>Edge</c> configuration section.</summary>
+public sealed class EdgeOptions
+{
+    /// <summary>Configuration section the options are bound from.</summary>
+    public const string SectionName = "Edge";
+
+    /// <summary>Where clients connect, e.g. <c>http://127.0.1.1:8080</c>; port 0 picks a free port.</summary>
+    public string Listen { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>Default upstream for every path no configured route claims. Optional when routes are configured.</summary>
+    public string? Upstream { get; set; }
+
+    /// <summary>Name of this edge, used in <c>Via</c> and <c>Cache-Status</c>.</summary>
+    public string Id { get; set; } = "EdgeCache";
+
+    /// <summary>Bearer token for the edge admin endpoints; unset leaves <c>/_edge/stats</c> open on this edge only.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>Byte budget of the cache, counting bodies, headers and per-entry bookkeeping.</summary>
+    public ByteSize CacheSize { get; set; } = new(256L << 20);
+
+    /// <summary>Responses larger than this are streamed through without being stored.</summary>
+    public ByteSize MaxObjectSize { get; set; } = new(32L << 20);
+
+    /// <summary>How long the edge waits on a silent upstream (connect, headers or body) before answering 504.</summary>
+    public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Upstream response headers that would reveal the back-end and never reach a client.</summary>
+    public string[] HiddenResponseHeaders { get; set; } = ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"];
+
+    /// <summary>
+    /// How far a non-stored response may run ahead of its slowest client before the upstream
+    /// read pauses; stored responses are always read at the upstream's speed.
+    /// </summary>
+    public ByteSize PassThroughWindow { get; set; } = new(1L << 20);
+
+    /// <summary>How long a URL whose response could not be shared is fetched without request collapsing.</summary>
+    public TimeSpan HitForPassDuration { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Fraction of the time since <c>Last-Modified</c> used as heuristic freshness (RFC 9111 section 4.2.2).</summary>
+    public double HeuristicFraction { get; set; } = 0.1;
+
+    /// <summary>Upper bound for heuristic freshness.</summary>
+    public TimeSpan MaxHeuristicFreshness { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>The effective largest object the cache stores: never more than the whole budget.</summary>
+    internal long EffectiveMaxObjectBytes => Math.Min(MaxObjectSize.Bytes, CacheSize.Bytes);
+}
