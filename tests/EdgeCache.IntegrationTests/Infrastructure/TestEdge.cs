@@ -1,0 +1,66 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using EdgeCache.Edge.Hosting;
+using Microsoft.AspNetCore.Builder;
+
+namespace EdgeCache.IntegrationTests.Infrastructure;
+
+/// <summary>A real edge node (Kestrel on loopback, port 0), built exactly as <c>edgecache edge</c> builds it.</summary>
+public sealed class TestEdge : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestEdge(WebApplication app, string url)
+    {
+        _app = app;
+        Url = url;
+        Client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public string Url { get; }
+
+    public HttpClient Client { get; }
+
+    public static async Task<TestEdge> StartAsync(IDictionary<string, string?> settings, string? configFile = null)
+    {
+        var all = new Dictionary<string, string?>(settings)
+        {
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        all.TryAdd("Edge:Listen", "http://127.0.0.1:0");
+        var app = EdgeApplication.Build(all, configFile);
+        await app.StartAsync();
+        return new TestEdge(app, app.ListeningAddresses().First());
+    }
+
+    public static Task<TestEdge> InFrontOfAsync(TestUpstream upstream, params (string Key, string Value)[] settings)
+    {
+        var all = new Dictionary<string, string?> { ["Edge:Upstream"] = upstream.Url };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        return StartAsync(all);
+    }
+
+    public async Task<JsonElement> StatsAsync(string? token = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/_edge/stats");
+        if (token is not null)
+        {
+            request.Headers.Authorization = new("Bearer", token);
+        }
+
+        using var response = await Client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
