@@ -36,12 +36,23 @@ internal static class EdgeCacheCommand
 
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
         }
         catch (UsageException usage)
         {
             await error.WriteLineAsync($"edgecache: {usage.Message}");
             return BadUsage;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Ok;
+        }
+#pragma warning disable CA1031 // A person gets one line, never a stack trace.
+        catch (Exception failure)
+#pragma warning restore CA1031
+        {
+            await error.WriteLineAsync($"edgecache: {failure.Message}");
+            return Failed;
         }
     }
 }

@@ -1,0 +1,68 @@
+namespace EdgeCache.Cli.Tests;
+
+public sealed class EdgeCommandTests
+{
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = await EdgeCacheCommand.RunAsync(args, output, error);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    [Theory]
+    [InlineData("--cache-size", "12XB", "--cache-size")]
+    [InlineData("--upstream", "not-a-url", "not-a-url")]
+    [InlineData("--upstream", "ftp://127.0.0.1/", "ftp://")]
+    public async Task Bad_option_values_are_usage_errors_with_one_clear_line(string option, string value, string mentioned)
+    {
+        var args = option == "--upstream"
+            ? new[] { "edge", "--listen", "http://127.0.0.1:0", option, value }
+            : ["edge", "--listen", "http://127.0.0.1:0", "--upstream", "http://127.0.0.1:9", option, value];
+
+        var (exitCode, _, error) = await RunAsync(args);
+
+        Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("edgecache: ", line);
+        Assert.Contains(mentioned, line);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
+    public async Task An_edge_without_any_upstream_is_a_usage_error()
+    {
+        var (exitCode, _, error) = await RunAsync("edge", "--listen", "http://127.0.0.1:0");
+
+        Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
+        Assert.Contains("no upstream", error);
+    }
+
+    [Fact]
+    public async Task Unknown_options_and_commands_exit_with_2()
+    {
+        Assert.Equal(EdgeCacheCommand.BadUsage, (await RunAsync("edge", "--no-such-option")).ExitCode);
+        Assert.Equal(EdgeCacheCommand.BadUsage, (await RunAsync("no-such-command")).ExitCode);
+    }
+
+    [Fact]
+    public async Task A_missing_config_file_is_named()
+    {
+        var (exitCode, _, error) = await RunAsync("edge", "--upstream", "http://127.0.0.1:9", "--config", "/nonexistent/edge.json");
+
+        Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
+        Assert.Contains("/nonexistent/edge.json", error);
+    }
+
+    [Fact]
+    public async Task Edge_help_shows_every_option_and_an_example()
+    {
+        var (exitCode, output, _) = await RunAsync("edge", "--help");
+
+        Assert.Equal(EdgeCacheCommand.Ok, exitCode);
+        foreach (var option in new[] { "--listen", "--upstream", "--cache-size", "--config", "--token", "Example:" })
+        {
+            Assert.Contains(option, output);
+        }
+    }
+}
