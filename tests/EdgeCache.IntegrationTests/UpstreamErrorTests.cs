@@ -21,6 +21,9 @@ public sealed class UpstreamErrorTests
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("502 Bad Gateway: the upstream server could not be reached.\n", body);
         Assert.DoesNotContain("Exception", body, StringComparison.Ordinal);
+        var logged = Assert.Single(edge.Logs.Entries);
+        Assert.Contains("/x", logged.Message);
+        Assert.DoesNotContain("   at ", logged.Message);
     }
 
     [Fact]

@@ -37,8 +37,8 @@ public readonly record struct ByteSize(long Bytes)
             unitStart--;
         }
 
-        if (!double.TryParse(span[..unitStart].Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)
-            || number < 0)
+        var numberText = span[..unitStart].Trim();
+        if (numberText.IsEmpty)
         {
             return false;
         }
@@ -74,8 +74,26 @@ public readonly record struct ByteSize(long Bytes)
                 return false;
         }
 
+        // Whole numbers stay exact up to long.MaxValue; fractions ("1.5GB") go through double.
+        if (long.TryParse(numberText, NumberStyles.None, CultureInfo.InvariantCulture, out var whole))
+        {
+            if (whole > long.MaxValue / multiplier)
+            {
+                return false;
+            }
+
+            size = new ByteSize(whole * multiplier);
+            return true;
+        }
+
+        if (!double.TryParse(numberText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+        {
+            return false;
+        }
+
         var bytes = number * multiplier;
-        if (bytes > long.MaxValue)
+        // (double)long.MaxValue rounds up to 2^63, which does not fit.
+        if (bytes >= 9223372036854775808.0)
         {
             return false;
         }

@@ -24,9 +24,13 @@ public static class EdgeApplication
     /// <summary>
     /// Creates an edge from configuration: the <c>Edge</c> section (<see cref="EdgeOptions"/>), the
     /// <c>ReverseProxy</c> section (YARP routes and clusters), and <c>Logging</c>. Settings given in
-    /// <paramref name="settings"/> override those from <paramref name="configFile"/>.
+    /// <paramref name="settings"/> override those from <paramref name="configFile"/>;
+    /// <paramref name="logging"/> adds log providers (for example a collector in tests).
     /// </summary>
-    public static WebApplication Build(IEnumerable<KeyValuePair<string, string?>> settings, string? configFile = null)
+    public static WebApplication Build(
+        IEnumerable<KeyValuePair<string, string?>> settings,
+        string? configFile = null,
+        Action<ILoggingBuilder>? logging = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -44,8 +48,11 @@ public static class EdgeApplication
         Validate(options, builder.Configuration.GetSection(ReverseProxySection));
 
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        // The edge logs each upstream failure once, in its own words; the forwarder's warning would repeat it.
+        builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder.HttpForwarder", LogLevel.Error);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        logging?.Invoke(builder.Logging);
 
         builder.WebHost.UseUrls(options.Listen);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);

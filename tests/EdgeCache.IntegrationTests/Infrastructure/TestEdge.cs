@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EdgeCache.Edge.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeCache.IntegrationTests.Infrastructure;
 
@@ -10,9 +11,10 @@ public sealed class TestEdge : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private TestEdge(WebApplication app, string url)
+    private TestEdge(WebApplication app, string url, LogCollector logs)
     {
         _app = app;
+        Logs = logs;
         Url = url;
         Client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
     }
@@ -21,16 +23,20 @@ public sealed class TestEdge : IAsyncDisposable
 
     public HttpClient Client { get; }
 
+    /// <summary>Warnings and errors the edge logged.</summary>
+    public LogCollector Logs { get; }
+
     public static async Task<TestEdge> StartAsync(IDictionary<string, string?> settings, string? configFile = null)
     {
+        var logs = new LogCollector();
         var all = new Dictionary<string, string?>(settings)
         {
             ["Logging:LogLevel:Default"] = "Warning",
         };
         all.TryAdd("Edge:Listen", "http://127.0.0.1:0");
-        var app = EdgeApplication.Build(all, configFile);
+        var app = EdgeApplication.Build(all, configFile, logging => logging.AddProvider(logs));
         await app.StartAsync();
-        return new TestEdge(app, app.ListeningAddresses().First());
+        return new TestEdge(app, app.ListeningAddresses().First(), logs);
     }
 
     public static Task<TestEdge> InFrontOfAsync(TestUpstream upstream, params (string Key, string Value)[] settings)
