@@ -162,10 +162,31 @@ public sealed class CachingTests
         Assert.Equal(5, upstream.Requests);
     }
 
+    [Fact]
+    public async Task A_url_that_was_personal_is_cached_as_soon_as_its_response_is_shareable()
+    {
+        var calls = 0;
+        await using var upstream = await TestUpstream.StartAsync(context =>
+        {
+            context.Response.Headers.CacheControl = Interlocked.Increment(ref calls) == 1 ? "private" : "max-age=60";
+            return context.Response.WriteAsync("call " + Volatile.Read(ref calls));
+        });
+        await using var edge = await TestEdge.InFrontOfAsync(upstream);
+
+        Assert.Equal("call 1", await edge.Client.GetStringAsync("/mixed"));
+        Assert.Equal("call 2", await edge.Client.GetStringAsync("/mixed"));
+        using var third = await edge.Client.GetAsync("/mixed");
+
+        Assert.Equal("call 2", await third.Content.ReadAsStringAsync());
+        Assert.StartsWith("EdgeCache; hit", Assert.Single(third.Headers.GetValues("Cache-Status")));
+    }
+
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Response_larger_than_the_cache_budget_is_served_but_not_stored(bool withContentLength)
+    [InlineData(true, "Edge:CacheSize", "64KB")]
+    [InlineData(false, "Edge:CacheSize", "64KB")]
+    [InlineData(true, "Edge:MaxObjectSize", "100KB")]
+    [InlineData(false, "Edge:MaxObjectSize", "100KB")]
+    public async Task Response_larger_than_the_cache_budget_or_the_object_limit_is_served_but_not_stored(bool withContentLength, string setting, string size)
     {
         var body = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 20_000).Select(i => (i % 10).ToString())));
         await using var upstream = await TestUpstream.StartAsync(async context =>
@@ -181,7 +202,7 @@ public sealed class CachingTests
                 await context.Response.Body.WriteAsync(body);
             }
         });
-        await using var edge = await TestEdge.InFrontOfAsync(upstream, ("Edge:CacheSize", "64KB"));
+        await using var edge = await TestEdge.InFrontOfAsync(upstream, (setting, size));
 
         for (var round = 0; round < 2; round++)
         {

@@ -16,7 +16,6 @@ internal static class CacheStatusHeader
         public const string Stale = "stale";
         public const string Request = "request";
         public const string Method = "method";
-        public const string Bypass = "bypass";
     }
 
     /// <summary>The value for a response that went upstream.</summary>

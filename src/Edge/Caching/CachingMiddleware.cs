@@ -139,45 +139,81 @@ internal sealed partial class CachingMiddleware
     private async Task MissAsync(HttpContext context, string key, string forward, bool mayStore, bool isHead, DateTimeOffset now)
     {
         _cache.CountMiss();
-        if (_collapser.IsPass(key, now))
-        {
-            await PassAsync(context, CacheStatusHeader.Passed(_options.Id, CacheStatusHeader.Forward.Bypass, "uncacheable"));
-            return;
-        }
 
-        UpstreamFetcher.Fetch? own = null;
+        // Requests that may not share (they asked for no-store) or that recently found this URL
+        // unshareable fetch on their own; everyone else joins the fetch in flight or starts it.
+        var collapsible = mayStore && !_collapser.IsUncollapsible(key, now);
         CacheFill.Reader? reader = null;
+        var collapsed = false;
         while (reader is null)
         {
-            if (mayStore)
+            if (collapsible)
             {
                 reader = _collapser.TryJoin(key, out _);
                 if (reader is not null)
                 {
+                    collapsed = true;
                     break;
                 }
             }
 
-            own = _fetcher.Prepare(context, key, _next, mayStore);
-            if (!mayStore || _collapser.TryRegister(own.Fill))
+            var fetch = _fetcher.Prepare(context, key, _next, mayStore);
+            if (!collapsible || _collapser.TryRegister(fetch.Fill))
             {
-                reader = own.Leader;
-                own.Start();
+                reader = fetch.Leader;
+                fetch.Start();
             }
             else
             {
                 // Another request registered a fetch for this key a moment ago: join that one.
-                own.Leader.Leave();
-                own.Fill.ReleaseFetch();
-                own = null;
+                fetch.Leader.Leave();
+                fetch.Fill.ReleaseFetch();
             }
         }
 
-        var collapsed = own is null;
-        FillHead head;
+        var head = await HeadOrLeaveAsync(context, reader);
+        if (head is null)
+        {
+            return;
+        }
+
+        if (collapsed && (!head.Shareable || !head.Vary.Matches(context.Request.Headers)))
+        {
+            // The response we waited for is not ours to have (personal, or another variant): fetch our own.
+            reader.Leave();
+            var fetch = _fetcher.Prepare(context, key, _next, mayStore);
+            fetch.Start();
+            reader = fetch.Leader;
+            collapsed = false;
+            head = await HeadOrLeaveAsync(context, reader);
+            if (head is null)
+            {
+                return;
+            }
+        }
+
+        if (!collapsed && mayStore)
+        {
+            if (head.Shareable)
+            {
+                _collapser.ClearUncollapsible(key);
+            }
+            else if (head.NotShareableReason != "authorization" && head.Status < 500)
+            {
+                // The next requests for this URL should not queue behind a fetch they cannot share.
+                _collapser.MarkUncollapsible(key, now + _options.UncollapsibleDuration);
+            }
+        }
+
+        await ServeFillAsync(context, reader, head, CacheStatusHeader.Forwarded(_options.Id, forward, head, collapsed), isHead);
+    }
+
+    /// <summary>Waits for the upstream's status and headers; null (and the reader gone) when the client left or the fetch broke.</summary>
+    private static async Task<FillHead?> HeadOrLeaveAsync(HttpContext context, CacheFill.Reader reader)
+    {
         try
         {
-            head = await reader.Fill.Head.WaitAsync(context.RequestAborted);
+            return await reader.Fill.Head.WaitAsync(context.RequestAborted);
         }
         catch (Exception exception) when (exception is OperationCanceledException or UpstreamFailedException)
         {
@@ -187,33 +223,8 @@ internal sealed partial class CachingMiddleware
                 context.Abort();
             }
 
-            return;
+            return null;
         }
-
-        if (collapsed && (!head.Shareable || !head.Vary.Matches(context.Request.Headers)))
-        {
-            // The response we waited for is not ours to have: personal, or another variant.
-            reader.Leave();
-            if (!head.Shareable)
-            {
-                await PassAsync(context, CacheStatusHeader.Passed(_options.Id, forward, head.NotShareableReason));
-                return;
-            }
-
-            own = _fetcher.Prepare(context, key, _next, mayStore);
-            own.Start();
-            reader = own.Leader;
-            collapsed = false;
-            head = await reader.Fill.Head.WaitAsync(context.RequestAborted);
-        }
-
-        if (!collapsed && !head.Shareable && head.NotShareableReason is not ("stale" or "no-store") && head.Status < 500)
-        {
-            // Don't make the next requests for this URL queue behind a fetch they cannot share.
-            _collapser.MarkPass(key, now + _options.HitForPassDuration);
-        }
-
-        await ServeFillAsync(context, reader, head, CacheStatusHeader.Forwarded(_options.Id, forward, head, collapsed), isHead);
     }
 
     private static async Task ServeFillAsync(HttpContext context, CacheFill.Reader reader, FillHead head, string cacheStatus, bool isHead)
@@ -277,7 +288,7 @@ internal sealed partial class CachingMiddleware
         {
             var key = CacheKey.Create(context.Request);
             _cache.Invalidate(key);
-            _collapser.ClearPass(key);
+            _collapser.ClearUncollapsible(key);
         }
     }
 

@@ -4,14 +4,14 @@ namespace EdgeCache.Edge.Caching;
 
 /// <summary>
 /// The upstream fetches in flight, by primary key, so concurrent misses share one; and the
-/// keys whose last response could not be shared ("hit-for-pass"), whose requests go
-/// straight upstream instead of queueing behind each other.
+/// keys whose last response could not be shared, whose requests each fetch on their own
+/// instead of queueing behind each other ("hit-for-miss": a cacheable answer is still stored).
 /// </summary>
 internal sealed class RequestCollapser
 {
-    private const int MaxPassEntries = 65_536;
+    private const int MaxUncollapsibleKeys = 65_536;
     private readonly ConcurrentDictionary<string, CacheFill> _inFlight = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _passUntil = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _uncollapsibleUntil = new(StringComparer.Ordinal);
 
     /// <summary>Joins the fetch in flight for <paramref name="key"/>, if there is one that can still be joined.</summary>
     public CacheFill.Reader? TryJoin(string key, out CacheFill? fill)
@@ -36,19 +36,19 @@ internal sealed class RequestCollapser
 
     public void Forget(CacheFill fill) => _inFlight.TryRemove(KeyValuePair.Create(fill.Key, fill));
 
-    public void MarkPass(string key, DateTimeOffset until)
+    public void MarkUncollapsible(string key, DateTimeOffset until)
     {
-        if (_passUntil.Count >= MaxPassEntries)
+        if (_uncollapsibleUntil.Count >= MaxUncollapsibleKeys)
         {
-            _passUntil.Clear();
+            _uncollapsibleUntil.Clear();
         }
 
-        _passUntil[key] = until;
+        _uncollapsibleUntil[key] = until;
     }
 
-    public bool IsPass(string key, DateTimeOffset now)
+    public bool IsUncollapsible(string key, DateTimeOffset now)
     {
-        if (!_passUntil.TryGetValue(key, out var until))
+        if (!_uncollapsibleUntil.TryGetValue(key, out var until))
         {
             return false;
         }
@@ -58,9 +58,9 @@ internal sealed class RequestCollapser
             return true;
         }
 
-        _passUntil.TryRemove(KeyValuePair.Create(key, until));
+        _uncollapsibleUntil.TryRemove(KeyValuePair.Create(key, until));
         return false;
     }
 
-    public void ClearPass(string key) => _passUntil.TryRemove(key, out _);
+    public void ClearUncollapsible(string key) => _uncollapsibleUntil.TryRemove(key, out _);
 }

@@ -70,6 +70,7 @@ internal sealed partial class UpstreamFetcher
         private readonly CacheControlDirectives _requestDirectives;
         private readonly bool _requestHasAuthorization;
         private readonly DateTimeOffset _requestTime;
+        private string? _errorDetail;
 
         public Fetch(UpstreamFetcher owner, HttpContext client, string key, RequestDelegate pipeline, bool mayStore)
         {
@@ -206,8 +207,6 @@ internal sealed partial class UpstreamFetcher
             await _features.StartAsync();
             Fill.Append(body);
         }
-
-        private string? _errorDetail;
 
         private void OnResponseStarted(FetchFeatures response)
         {

@@ -36,8 +36,11 @@ public sealed class EdgeOptions
     /// </summary>
     public ByteSize PassThroughWindow { get; set; } = new(1L << 20);
 
-    /// <summary>How long a URL whose response could not be shared is fetched without request collapsing.</summary>
-    public TimeSpan HitForPassDuration { get; set; } = TimeSpan.FromSeconds(120);
+    /// <summary>
+    /// How long a URL whose response could not be shared (private, Set-Cookie, stale on arrival)
+    /// is fetched without request collapsing. A cacheable response ends it early.
+    /// </summary>
+    public TimeSpan UncollapsibleDuration { get; set; } = TimeSpan.FromSeconds(120);
 
     /// <summary>Fraction of the time since <c>Last-Modified</c> used as heuristic freshness (RFC 9111 section 4.2.2).</summary>
     public double HeuristicFraction { get; set; } = 0.1;
