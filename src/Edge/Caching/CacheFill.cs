@@ -21,6 +21,8 @@ internal sealed class CacheFill
     private readonly long _window;
     private readonly long _maxKept;
     private long _length;
+    private long _visible;
+    private long? _declaredLength;
     private long _released;
     private int _holders;
     private bool _complete;
@@ -86,10 +88,11 @@ internal sealed class CacheFill
         }
     }
 
-    public void SetHead(FillHead head)
+    public void SetHead(FillHead head, long? contentLength)
     {
         lock (_lock)
         {
+            _declaredLength = contentLength;
             if (!head.StoreIntended)
             {
                 _keepAll = false;
@@ -123,6 +126,13 @@ internal sealed class CacheFill
                 _length += count;
             }
 
+            // The last bytes of a response with a declared length are held back until Complete,
+            // so that no client has the whole response before the cache has stored it.
+            if (_declaredLength is not { } declared || _length < declared)
+            {
+                _visible = _length;
+            }
+
             if (_keepAll && _length > _maxKept)
             {
                 // Too large to store after all: from now on only the window ahead of the readers is kept.
@@ -154,6 +164,7 @@ internal sealed class CacheFill
         lock (_lock)
         {
             _complete = true;
+            _visible = _length;
             SignalDataLocked();
         }
     }
@@ -176,15 +187,15 @@ internal sealed class CacheFill
     }
 
     /// <summary>
-    /// Creates the stored body from the complete response. Small bodies are copied into one
-    /// exactly sized array; large ones hand over their chunks, which this fill keeps reading
-    /// until its own readers are done.
+    /// Creates the stored body once the upstream has sent all of it (before <see cref="Complete"/>
+    /// lets the readers finish). Small bodies are copied into one exactly sized array; large
+    /// ones hand over their chunks, which this fill keeps reading until its readers are done.
     /// </summary>
     public StoredBody? CreateStoredBody()
     {
         lock (_lock)
         {
-            if (!_complete || _failed || _released > 0 || _disposed)
+            if (_failed || _released > 0 || _disposed)
             {
                 return null;
             }
@@ -298,11 +309,11 @@ internal sealed class CacheFill
                 Task wait;
                 lock (_fill._lock)
                 {
-                    if (Position < _fill._length)
+                    if (Position < _fill._visible)
                     {
                         var index = (int)(Position / ChunkSize);
                         var offset = (int)(Position % ChunkSize);
-                        var count = (int)Math.Min(ChunkSize - offset, _fill._length - Position);
+                        var count = (int)Math.Min(ChunkSize - offset, _fill._visible - Position);
                         return _fill._chunks[index].AsMemory(offset, count);
                     }
 

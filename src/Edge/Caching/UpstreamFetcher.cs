@@ -185,8 +185,9 @@ internal sealed partial class UpstreamFetcher
                     return;
                 }
 
-                Fill.Complete();
+                // Stored first: once Complete lets the readers finish, the next request must find the entry.
                 TryStore();
+                Fill.Complete();
             }
             finally
             {
@@ -251,7 +252,8 @@ internal sealed partial class UpstreamFetcher
                 initialAge,
                 lifetime,
                 notShareable,
-                notStored));
+                notStored),
+                headers.ContentLength);
         }
 
         private void TryStore()
