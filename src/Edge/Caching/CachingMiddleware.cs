@@ -149,7 +149,7 @@ internal sealed partial class CachingMiddleware
         {
             if (collapsible)
             {
-                reader = _collapser.TryJoin(key, out _);
+                reader = _collapser.TryJoin(key);
                 if (reader is not null)
                 {
                     collapsed = true;

@@ -14,9 +14,9 @@ internal sealed class RequestCollapser
     private readonly ConcurrentDictionary<string, DateTimeOffset> _uncollapsibleUntil = new(StringComparer.Ordinal);
 
     /// <summary>Joins the fetch in flight for <paramref name="key"/>, if there is one that can still be joined.</summary>
-    public CacheFill.Reader? TryJoin(string key, out CacheFill? fill)
+    public CacheFill.Reader? TryJoin(string key)
     {
-        if (_inFlight.TryGetValue(key, out fill))
+        if (_inFlight.TryGetValue(key, out var fill))
         {
             var reader = fill.TryJoin();
             if (reader is not null)
@@ -28,7 +28,6 @@ internal sealed class RequestCollapser
             _inFlight.TryRemove(KeyValuePair.Create(key, fill));
         }
 
-        fill = null;
         return null;
     }
 

@@ -96,14 +96,15 @@ internal sealed class StoredResponse
     /// </summary>
     public HitStamp StampAt(DateTimeOffset now)
     {
-        var ageSeconds = (long)CurrentAge(now).TotalSeconds;
+        var age = CurrentAge(now);
+        var ageSeconds = (long)age.TotalSeconds;
         var stamp = Volatile.Read(ref _stamp);
         if (stamp is not null && stamp.AgeSeconds == ageSeconds)
         {
             return stamp;
         }
 
-        var ttl = (long)Math.Floor((FreshnessLifetime - CurrentAge(now)).TotalSeconds);
+        var ttl = (long)Math.Floor((FreshnessLifetime - age).TotalSeconds);
         var ours = string.Create(CultureInfo.InvariantCulture, $"{CacheName}; hit; ttl={ttl}");
         stamp = new HitStamp(
             ageSeconds,
