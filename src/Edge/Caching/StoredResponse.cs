@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 
 namespace EdgeCache.Edge.Caching;
 
@@ -14,6 +15,7 @@ internal sealed class StoredResponse
     public const int EntryOverhead = 320;
 
     private HitStamp? _stamp;
+    private int _softPurged;
 
     public StoredResponse(
         string key,
@@ -23,9 +25,10 @@ internal sealed class StoredResponse
         VaryKey vary,
         DateTimeOffset responseTime,
         TimeSpan correctedInitialAge,
-        TimeSpan freshnessLifetime,
+        ReusePolicy policy,
         string cacheName,
-        string? upstreamCacheStatus)
+        string? upstreamCacheStatus,
+        string[]? tags = null)
     {
         Key = key;
         Status = status;
@@ -34,9 +37,22 @@ internal sealed class StoredResponse
         Vary = vary;
         ResponseTime = responseTime;
         CorrectedInitialAge = correctedInitialAge;
-        FreshnessLifetime = freshnessLifetime;
+        Policy = policy;
         CacheName = cacheName;
         UpstreamCacheStatus = upstreamCacheStatus;
+        Tags = tags ?? [];
+        foreach (var header in headers)
+        {
+            if (header.Key.Equals(HeaderNames.ETag, StringComparison.OrdinalIgnoreCase))
+            {
+                ETag = header.Value.ToString();
+            }
+            else if (header.Key.Equals(HeaderNames.LastModified, StringComparison.OrdinalIgnoreCase)
+                && HeaderUtilities.TryParseDate(header.Value.ToString(), out var lastModified))
+            {
+                LastModified = lastModified;
+            }
+        }
 
         long headerBytes = 0;
         foreach (var header in headers)
@@ -46,6 +62,11 @@ internal sealed class StoredResponse
             {
                 headerBytes += 2 * (value?.Length ?? 0) + 24;
             }
+        }
+
+        foreach (var tag in Tags)
+        {
+            headerBytes += 2 * tag.Length + 24;
         }
 
         Size = EntryOverhead + 2 * key.Length + headerBytes + vary.MemorySize + body.Capacity;
@@ -67,7 +88,24 @@ internal sealed class StoredResponse
 
     public TimeSpan CorrectedInitialAge { get; }
 
-    public TimeSpan FreshnessLifetime { get; }
+    /// <summary>Freshness lifetime and the stale uses the response allows.</summary>
+    public ReusePolicy Policy { get; }
+
+    public TimeSpan FreshnessLifetime => Policy.Lifetime;
+
+    /// <summary>The stored <c>ETag</c> value as sent, or null.</summary>
+    public string? ETag { get; }
+
+    public DateTimeOffset? LastModified { get; }
+
+    /// <summary>True when the response carries a validator, so it can be revalidated instead of fetched again.</summary>
+    public bool HasValidator => ETag is not null || LastModified is not null;
+
+    /// <summary>Surrogate keys (<c>Surrogate-Key</c>, <c>Cache-Tag</c>) that purge by tag matches.</summary>
+    public string[] Tags { get; }
+
+    /// <summary>True once a soft purge marked the response stale: it is revalidated before it counts as fresh again.</summary>
+    public bool SoftPurged => Volatile.Read(ref _softPurged) != 0;
 
     public string CacheName { get; }
 
@@ -88,7 +126,14 @@ internal sealed class StoredResponse
         return CorrectedInitialAge + (resident > TimeSpan.Zero ? resident : TimeSpan.Zero);
     }
 
-    public bool IsFresh(DateTimeOffset now) => FreshnessLifetime > CurrentAge(now);
+    /// <summary>Fresh: usable without contacting the upstream (not no-cache, not soft-purged, within its lifetime).</summary>
+    public bool IsFresh(DateTimeOffset now) => !Policy.NoCache && !SoftPurged && FreshnessLifetime > CurrentAge(now);
+
+    /// <summary>How long the response has been stale at <paramref name="now"/> (zero or negative while fresh).</summary>
+    public TimeSpan Staleness(DateTimeOffset now) => CurrentAge(now) - FreshnessLifetime;
+
+    /// <summary>Marks the response stale (soft purge): the next request revalidates it.</summary>
+    public void MarkStale() => Volatile.Write(ref _softPurged, 1);
 
     /// <summary>
     /// The <c>Age</c> and <c>Cache-Status</c> values of a hit at <paramref name="now"/>. They

@@ -283,7 +283,7 @@ internal sealed partial class UpstreamFetcher
             }
 
             var stored = new StoredResponse(Fill.Key, head.Status, headers, body, head.Vary, head.ResponseTime,
-                head.CorrectedInitialAge, head.FreshnessLifetime, _owner._options.Id, head.UpstreamCacheStatus);
+                head.CorrectedInitialAge, ReusePolicy.FreshFor(head.FreshnessLifetime), _owner._options.Id, head.UpstreamCacheStatus);
             if (!_owner._cache.Store(stored))
             {
                 LogTooLargeForBudget(_owner._logger, Fill.Key, stored.Size);

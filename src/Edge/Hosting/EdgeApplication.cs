@@ -25,12 +25,14 @@ public static class EdgeApplication
     /// Creates an edge from configuration: the <c>Edge</c> section (<see cref="EdgeOptions"/>), the
     /// <c>ReverseProxy</c> section (YARP routes and clusters), and <c>Logging</c>. Settings given in
     /// <paramref name="settings"/> override those from <paramref name="configFile"/>;
-    /// <paramref name="logging"/> adds log providers (for example a collector in tests).
+    /// <paramref name="logging"/> adds log providers (for example a collector in tests);
+    /// <paramref name="time"/> replaces the system clock (tests move time forward by hand).
     /// </summary>
     public static WebApplication Build(
         IEnumerable<KeyValuePair<string, string?>> settings,
         string? configFile = null,
-        Action<ILoggingBuilder>? logging = null)
+        Action<ILoggingBuilder>? logging = null,
+        TimeProvider? time = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -59,7 +61,7 @@ public static class EdgeApplication
 
         var services = builder.Services;
         services.AddOptions<EdgeOptions>().Bind(builder.Configuration.GetSection(EdgeOptions.SectionName));
-        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(time ?? TimeProvider.System);
         // Only YARP's session-affinity cookies use data protection; edges share no key ring, so keys stay in memory.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddSingleton<ResponseCache>();

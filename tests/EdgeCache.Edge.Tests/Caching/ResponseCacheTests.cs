@@ -31,7 +31,7 @@ public sealed class ResponseCacheTests
             vary ?? VaryKey.Empty,
             Now,
             TimeSpan.Zero,
-            TimeSpan.FromMinutes(1),
+            ReusePolicy.FreshFor(TimeSpan.FromMinutes(1)),
             "edge",
             null);
     }

@@ -26,7 +26,7 @@ public sealed class TestEdge : IAsyncDisposable
     /// <summary>Warnings and errors the edge logged.</summary>
     public LogCollector Logs { get; }
 
-    public static async Task<TestEdge> StartAsync(IDictionary<string, string?> settings, string? configFile = null)
+    public static async Task<TestEdge> StartAsync(IDictionary<string, string?> settings, string? configFile = null, TimeProvider? time = null)
     {
         var logs = new LogCollector();
         var all = new Dictionary<string, string?>(settings)
@@ -34,12 +34,16 @@ public sealed class TestEdge : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
         };
         all.TryAdd("Edge:Listen", "http://127.0.0.1:0");
-        var app = EdgeApplication.Build(all, configFile, logging => logging.AddProvider(logs));
+        var app = EdgeApplication.Build(all, configFile, logging => logging.AddProvider(logs), time);
         await app.StartAsync();
         return new TestEdge(app, app.ListeningAddresses().First(), logs);
     }
 
     public static Task<TestEdge> InFrontOfAsync(TestUpstream upstream, params (string Key, string Value)[] settings)
+        => InFrontOfAsync(upstream, null, settings);
+
+    /// <summary>An edge in front of <paramref name="upstream"/> whose clock is <paramref name="time"/>.</summary>
+    public static Task<TestEdge> InFrontOfAsync(TestUpstream upstream, TimeProvider? time, params (string Key, string Value)[] settings)
     {
         var all = new Dictionary<string, string?> { ["Edge:Upstream"] = upstream.Url };
         foreach (var (key, value) in settings)
@@ -47,7 +51,7 @@ public sealed class TestEdge : IAsyncDisposable
             all[key] = value;
         }
 
-        return StartAsync(all);
+        return StartAsync(all, null, time);
     }
 
     public async Task<JsonElement> StatsAsync(string? token = null)
