@@ -88,6 +88,31 @@ internal sealed class StoredBody
         return WriteChunksAsync(writer, cancellationToken);
     }
 
+    /// <summary>
+    /// Writes <paramref name="length"/> bytes from <paramref name="start"/>, for a range request;
+    /// the caller holds the body for the duration.
+    /// </summary>
+    public ValueTask WriteRangeAsync(Stream destination, long start, long length, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start, Length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length - start);
+
+        if (length == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        if (_chunks.Length == 1)
+        {
+            return destination.WriteAsync(_chunks[0].AsMemory((int)start, (int)length), cancellationToken);
+        }
+
+        return WriteRangeChunksAsync(destination, start, length, cancellationToken);
+    }
+
     private async ValueTask<FlushResult> WriteChunksAsync(PipeWriter writer, CancellationToken cancellationToken)
     {
         var remaining = Length;
@@ -104,5 +129,32 @@ internal sealed class StoredBody
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Walks the chunks by their actual lengths rather than assuming <see cref="CacheFill.ChunkSize"/>,
+    /// so it holds for any layout <see cref="Adopt"/> is given.
+    /// </summary>
+    private async ValueTask WriteRangeChunksAsync(Stream destination, long start, long length, CancellationToken cancellationToken)
+    {
+        long chunkStart = 0;
+        foreach (var chunk in _chunks)
+        {
+            var chunkEnd = chunkStart + chunk.Length;
+            if (start < chunkEnd)
+            {
+                var offset = (int)(start - chunkStart);
+                var count = (int)Math.Min(chunk.Length - offset, length);
+                await destination.WriteAsync(chunk.AsMemory(offset, count), cancellationToken);
+                start += count;
+                length -= count;
+                if (length == 0)
+                {
+                    return;
+                }
+            }
+
+            chunkStart = chunkEnd;
+        }
     }
 }
