@@ -23,6 +23,13 @@ internal readonly record struct CacheControlDirectives
     public bool NoTransform { get; init; }
     public bool OnlyIfCached { get; init; }
     public bool Immutable { get; init; }
+    public bool MustUnderstand { get; init; }
+
+    /// <summary>Header names of a qualified <c>private="..."</c>: a shared cache stores the response without them.</summary>
+    public string[]? PrivateFields { get; init; }
+
+    /// <summary>Header names of a qualified <c>no-cache="..."</c>: reused only after validation, so the edge does not store them.</summary>
+    public string[]? NoCacheFields { get; init; }
 
     /// <summary><c>max-age</c>; an invalid value reads as zero, which makes the response stale (section 5.2.2.1).</summary>
     public TimeSpan? MaxAge { get; init; }
@@ -165,11 +172,21 @@ internal readonly record struct CacheControlDirectives
             }
             else if (Is(name, "no-cache"))
             {
-                _value = _value with { NoCache = true };
+                // A qualified no-cache applies to the named fields only (RFC 9111 section 5.2.2.4).
+                _value = hasValue && FieldNames(value) is { } fields
+                    ? _value with { NoCacheFields = Concat(_value.NoCacheFields, fields) }
+                    : _value with { NoCache = true };
             }
             else if (Is(name, "private"))
             {
-                _value = _value with { Private = true };
+                // A qualified private makes only the named fields personal (RFC 9111 section 5.2.2.7).
+                _value = hasValue && FieldNames(value) is { } fields
+                    ? _value with { PrivateFields = Concat(_value.PrivateFields, fields) }
+                    : _value with { Private = true };
+            }
+            else if (Is(name, "must-understand"))
+            {
+                _value = _value with { MustUnderstand = true };
             }
             else if (Is(name, "public"))
             {
@@ -231,6 +248,15 @@ internal readonly record struct CacheControlDirectives
 
         private static TimeSpan Smaller(TimeSpan? existing, TimeSpan candidate)
             => existing is { } old && old < candidate ? old : candidate;
+
+        /// <summary>The field names of a qualified directive; null when the list names none (then it reads unqualified).</summary>
+        private static string[]? FieldNames(ReadOnlySpan<char> value)
+        {
+            var names = value.ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return names.Length == 0 ? null : names;
+        }
+
+        private static string[] Concat(string[]? existing, string[] added) => existing is null ? added : [.. existing, .. added];
 
         private static bool Is(ReadOnlySpan<char> name, string directive)
             => name.Equals(directive, StringComparison.OrdinalIgnoreCase);

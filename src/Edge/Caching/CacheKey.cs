@@ -34,6 +34,25 @@ internal static class CacheKey
         return string.Create(length, request, static (span, r) => Write(r, span));
     }
 
+    /// <summary>
+    /// The key of a URL named in a response (<c>Location</c>, <c>Content-Location</c>), absolute or
+    /// relative to the request; null when it is absent, malformed, or of another origin, whose
+    /// entries a response from this one may not invalidate (RFC 9111 section 4.4).
+    /// </summary>
+    public static string? ForSameOrigin(HttpRequest request, string? target)
+    {
+        if (string.IsNullOrEmpty(target)
+            || !Uri.TryCreate($"{request.Scheme}://{request.Host.Value}{request.PathBase.Value}{request.Path.Value}", UriKind.Absolute, out var requestUri)
+            || !Uri.TryCreate(requestUri, target, out var uri)
+            || !string.Equals(uri.Scheme, requestUri.Scheme, StringComparison.OrdinalIgnoreCase)
+            || !string.Equals(uri.Authority, requestUri.Authority, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return string.Concat(request.Scheme, "://", request.Host.Value?.ToLowerInvariant(), Uri.UnescapeDataString(uri.AbsolutePath), uri.Query);
+    }
+
     private static void Append(string? value, Span<char> destination, ref int written)
     {
         if (!string.IsNullOrEmpty(value))

@@ -29,7 +29,7 @@ internal static class CacheStatusHeader
 
         value.Append(cacheName).Append("; fwd=").Append(forward)
             .Append("; fwd-status=").Append(head.Status.ToString(CultureInfo.InvariantCulture));
-        if (head.StoreIntended)
+        if (head.StoreIntended || head.Revalidated is not null)
         {
             value.Append("; stored");
         }
@@ -45,6 +45,22 @@ internal static class CacheStatusHeader
 
         return value.ToString();
     }
+
+    /// <summary>The value for a stale stored response served without going upstream first (<c>detail</c> says why it was allowed).</summary>
+    public static string StaleHit(StoredResponse stored, DateTimeOffset now, string detail)
+        => Prefixed(stored, string.Create(CultureInfo.InvariantCulture,
+            $"{stored.CacheName}; hit; ttl={Ttl(stored, now)}; detail={detail}"));
+
+    /// <summary>The value for a stale stored response served because the upstream failed (RFC 5861 stale-if-error).</summary>
+    public static string StaleOnError(StoredResponse stored, DateTimeOffset now, string forward, int upstreamStatus)
+        => Prefixed(stored, string.Create(CultureInfo.InvariantCulture,
+            $"{stored.CacheName}; fwd={forward}; fwd-status={upstreamStatus}; ttl={Ttl(stored, now)}; detail=stale-if-error"));
+
+    private static long Ttl(StoredResponse stored, DateTimeOffset now)
+        => (long)Math.Floor((stored.FreshnessLifetime - stored.CurrentAge(now)).TotalSeconds);
+
+    private static string Prefixed(StoredResponse stored, string ours)
+        => stored.UpstreamCacheStatus is null ? ours : stored.UpstreamCacheStatus + ", " + ours;
 
     /// <summary>The value for a response the cache did not take part in (for example a POST).</summary>
     public static string Passed(string cacheName, string forward, string? detail = null)

@@ -31,6 +31,9 @@ internal sealed class RequestCollapser
         return null;
     }
 
+    /// <summary>True while a fetch for <paramref name="key"/> is in flight.</summary>
+    public bool IsInFlight(string key) => _inFlight.ContainsKey(key);
+
     public bool TryRegister(CacheFill fill) => _inFlight.TryAdd(fill.Key, fill);
 
     public void Forget(CacheFill fill) => _inFlight.TryRemove(KeyValuePair.Create(fill.Key, fill));

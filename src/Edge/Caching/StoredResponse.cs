@@ -28,7 +28,8 @@ internal sealed class StoredResponse
         ReusePolicy policy,
         string cacheName,
         string? upstreamCacheStatus,
-        string[]? tags = null)
+        string[]? tags = null,
+        KeyValuePair<string, StringValues>[]? hiddenHeaders = null)
     {
         Key = key;
         Status = status;
@@ -41,6 +42,7 @@ internal sealed class StoredResponse
         CacheName = cacheName;
         UpstreamCacheStatus = upstreamCacheStatus;
         Tags = tags ?? [];
+        HiddenHeaders = hiddenHeaders ?? [];
         foreach (var header in headers)
         {
             if (header.Key.Equals(HeaderNames.ETag, StringComparison.OrdinalIgnoreCase))
@@ -52,10 +54,15 @@ internal sealed class StoredResponse
             {
                 LastModified = lastModified;
             }
+            else if (header.Key.Equals(HeaderNames.Date, StringComparison.OrdinalIgnoreCase)
+                && HeaderUtilities.TryParseDate(header.Value.ToString(), out var date))
+            {
+                Date = date;
+            }
         }
 
         long headerBytes = 0;
-        foreach (var header in headers)
+        foreach (var header in (KeyValuePair<string, StringValues>[])[.. headers, .. HiddenHeaders])
         {
             headerBytes += 2 * header.Key.Length + 40;
             foreach (var value in header.Value)
@@ -98,8 +105,14 @@ internal sealed class StoredResponse
 
     public DateTimeOffset? LastModified { get; }
 
+    /// <summary>The upstream's <c>Date</c>, which stands in for Last-Modified in If-Modified-Since (RFC 9111 section 4.3.2).</summary>
+    public DateTimeOffset? Date { get; }
+
     /// <summary>True when the response carries a validator, so it can be revalidated instead of fetched again.</summary>
     public bool HasValidator => ETag is not null || LastModified is not null;
+
+    /// <summary>Headers kept for later revalidations but never sent to clients (targeted cache directives, surrogate keys).</summary>
+    public KeyValuePair<string, StringValues>[] HiddenHeaders { get; }
 
     /// <summary>Surrogate keys (<c>Surrogate-Key</c>, <c>Cache-Tag</c>) that purge by tag matches.</summary>
     public string[] Tags { get; }

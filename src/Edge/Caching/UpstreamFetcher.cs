@@ -28,7 +28,7 @@ internal sealed partial class UpstreamFetcher
 
     private readonly ResponseCache _cache;
     private readonly RequestCollapser _collapser;
-    private readonly FreshnessPolicy _freshness;
+    private readonly ResponseAdmission _admission;
     private readonly EdgeOptions _options;
     private readonly TimeProvider _time;
     private readonly IServiceProvider _services;
@@ -37,7 +37,7 @@ internal sealed partial class UpstreamFetcher
     public UpstreamFetcher(
         ResponseCache cache,
         RequestCollapser collapser,
-        FreshnessPolicy freshness,
+        ResponseAdmission admission,
         IOptions<EdgeOptions> options,
         TimeProvider time,
         IServiceProvider services,
@@ -45,7 +45,7 @@ internal sealed partial class UpstreamFetcher
     {
         _cache = cache;
         _collapser = collapser;
-        _freshness = freshness;
+        _admission = admission;
         _options = options.Value;
         _time = time;
         _services = services;
@@ -54,10 +54,11 @@ internal sealed partial class UpstreamFetcher
 
     /// <summary>
     /// Prepares a fetch for <paramref name="client"/>'s request, with the client already
-    /// joined as the first reader. Nothing is sent until <see cref="Fetch.Start"/>.
+    /// joined as the first reader. With <paramref name="revalidate"/> the request is made
+    /// conditional on that stored response's validators. Nothing is sent until <see cref="Fetch.Start"/>.
     /// </summary>
-    public Fetch Prepare(HttpContext client, string key, RequestDelegate pipeline, bool mayStore)
-        => new(this, client, key, pipeline, mayStore);
+    public Fetch Prepare(HttpContext client, string key, RequestDelegate pipeline, bool mayStore, StoredResponse? revalidate = null)
+        => new(this, client, key, pipeline, mayStore, revalidate is { HasValidator: true } ? revalidate : null);
 
     /// <summary>One upstream fetch and the fill it writes.</summary>
     internal sealed class Fetch
@@ -70,17 +71,20 @@ internal sealed partial class UpstreamFetcher
         private readonly CacheControlDirectives _requestDirectives;
         private readonly bool _requestHasAuthorization;
         private readonly DateTimeOffset _requestTime;
+        private readonly StoredResponse? _revalidating;
         private string? _errorDetail;
+        private StoredResponse? _refreshed;
 
-        public Fetch(UpstreamFetcher owner, HttpContext client, string key, RequestDelegate pipeline, bool mayStore)
+        public Fetch(UpstreamFetcher owner, HttpContext client, string key, RequestDelegate pipeline, bool mayStore, StoredResponse? revalidating)
         {
             _owner = owner;
             _pipeline = pipeline;
             _mayStore = mayStore;
+            _revalidating = revalidating;
             Fill = new CacheFill(key, owner._options.PassThroughWindow.Bytes, owner._options.EffectiveMaxObjectBytes);
             Leader = Fill.TryJoin()!;
             _features = new FetchFeatures(Fill, OnResponseStarted);
-            _requestDirectives = CacheControlDirectives.Parse(client.Request.Headers.CacheControl);
+            _requestDirectives = FreshnessPolicy.RequestDirectives(client.Request.Headers);
             _requestHasAuthorization = client.Request.Headers.ContainsKey(HeaderNames.Authorization);
             _requestTime = owner._time.GetUtcNow();
             _context = CreateDetachedContext(client);
@@ -105,6 +109,19 @@ internal sealed partial class UpstreamFetcher
             foreach (var name in DroppedRequestHeaders)
             {
                 headers.Remove(name);
+            }
+
+            if (_revalidating is not null)
+            {
+                if (_revalidating.ETag is { } etag)
+                {
+                    headers[HeaderNames.IfNoneMatch] = etag;
+                }
+
+                if (_revalidating.LastModified is { } lastModified)
+                {
+                    headers[HeaderNames.IfModifiedSince] = HeaderUtilities.FormatDate(lastModified);
+                }
             }
 
             var features = new FeatureCollection();
@@ -193,6 +210,7 @@ internal sealed partial class UpstreamFetcher
             {
                 _owner._collapser.Forget(Fill);
                 Fill.ReleaseFetch();
+                _refreshed?.Body.Release();
             }
         }
 
@@ -213,53 +231,63 @@ internal sealed partial class UpstreamFetcher
         {
             var now = _owner._time.GetUtcNow();
             var headers = response.Headers;
-            var directives = CacheControlDirectives.Parse(headers.CacheControl);
-            var status = response.StatusCode;
-
-            string? notShareable = _errorDetail;
-            notShareable ??= _mayStore ? null : "no-store";
-            notShareable ??= FreshnessPolicy.WhyNotStorable(status, headers, directives, _requestDirectives, _requestHasAuthorization);
-            var lifetime = notShareable is null ? _owner._freshness.FreshnessLifetime(status, headers, directives, now) : TimeSpan.Zero;
-            var initialAge = FreshnessPolicy.CorrectedInitialAge(headers, _requestTime, now);
-            if (notShareable is null && (directives.NoCache || lifetime <= initialAge))
+            if (_revalidating is not null && response.StatusCode == StatusCodes.Status304NotModified && _errorDetail is null)
             {
-                notShareable = "stale";
+                OnNotModified(headers, now);
+                return;
             }
 
-            var notStored = notShareable;
-            if (notStored is null && headers.ContentLength > _owner._options.EffectiveMaxObjectBytes)
+            var head = _owner._admission.Admit(response.StatusCode, headers, _context.Request.Headers, _requestDirectives,
+                _requestHasAuthorization, _mayStore, _requestTime, now);
+            if (_errorDetail is not null)
             {
-                notStored = "too-large";
+                head = head with { NotShareableReason = _errorDetail, NotStoredReason = _errorDetail };
             }
 
-            var upstreamCacheStatus = headers["Cache-Status"];
-            var snapshot = new List<KeyValuePair<string, StringValues>>(headers.Count);
-            foreach (var header in headers)
+            Fill.SetHead(head with { ContentLength = headers.ContentLength }, headers.ContentLength);
+        }
+
+        /// <summary>
+        /// The upstream confirmed the stored response: it is refreshed with the 304's headers and
+        /// stored at once, and every reader serves it. A 304 that does not describe the stored
+        /// response updates nothing; the readers then fetch again without conditions.
+        /// </summary>
+        private void OnNotModified(IHeaderDictionary headers, DateTimeOffset now)
+        {
+            var stored = _revalidating!;
+            var refreshed = ResponseAdmission.DescribesStored(stored, headers)
+                ? _owner._admission.Refresh(stored, headers, _requestDirectives, _requestHasAuthorization, _requestTime, now)
+                : null;
+            var empty = Array.Empty<KeyValuePair<string, StringValues>>();
+            var head = new FillHead(StatusCodes.Status304NotModified, empty, empty, empty, VaryKey.Empty, null, now,
+                TimeSpan.Zero, default, [], "revalidation", "revalidation");
+            if (refreshed is null)
             {
-                if (!header.Key.Equals(HeaderNames.Age, StringComparison.OrdinalIgnoreCase)
-                    && !header.Key.Equals("Cache-Status", StringComparison.OrdinalIgnoreCase))
+                if (ResponseAdmission.DescribesStored(stored, headers))
                 {
-                    snapshot.Add(header);
+                    // The update made the response unstorable (for example no-store): the old copy must go too.
+                    _owner._cache.Remove(stored);
                 }
+
+                Fill.SetHead(head with { RevalidationFailed = true }, 0);
+                return;
             }
 
-            Fill.SetHead(new FillHead(
-                status,
-                [.. snapshot],
-                notShareable is null ? VaryKey.Create(headers.Vary, _context.Request.Headers) : VaryKey.Empty,
-                upstreamCacheStatus.Count == 0 ? null : upstreamCacheStatus.ToString(),
-                now,
-                initialAge,
-                lifetime,
-                notShareable,
-                notStored),
-                headers.ContentLength);
+            // Held once more until the fetch ends, so readers find the body even if the cache drops it at once.
+            refreshed.Body.TryHold();
+            _refreshed = refreshed;
+            if (!_owner._cache.Store(refreshed))
+            {
+                LogTooLargeForBudget(_owner._logger, Fill.Key, refreshed.Size);
+            }
+
+            Fill.SetHead(head with { Revalidated = refreshed, NotShareableReason = null }, 0);
         }
 
         private void TryStore()
         {
             var head = Fill.Head.Result;
-            if (!head.StoreIntended || Fill.Length > _owner._options.EffectiveMaxObjectBytes)
+            if (head.Revalidated is not null || !head.StoreIntended || Fill.Length > _owner._options.EffectiveMaxObjectBytes)
             {
                 return;
             }
@@ -270,7 +298,7 @@ internal sealed partial class UpstreamFetcher
                 return;
             }
 
-            var headers = head.Headers;
+            var headers = head.SharedHeaders;
             var hasLength = false;
             foreach (var header in headers)
             {
@@ -283,7 +311,7 @@ internal sealed partial class UpstreamFetcher
             }
 
             var stored = new StoredResponse(Fill.Key, head.Status, headers, body, head.Vary, head.ResponseTime,
-                head.CorrectedInitialAge, ReusePolicy.FreshFor(head.FreshnessLifetime), _owner._options.Id, head.UpstreamCacheStatus);
+                head.CorrectedInitialAge, head.Policy, _owner._options.Id, head.UpstreamCacheStatus, head.Tags, head.HiddenHeaders);
             if (!_owner._cache.Store(stored))
             {
                 LogTooLargeForBudget(_owner._logger, Fill.Key, stored.Size);

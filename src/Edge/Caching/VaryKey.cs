@@ -11,7 +11,7 @@ internal sealed class VaryKey
 {
     public static readonly VaryKey Empty = new([], []);
 
-    private VaryKey(string[] names, string[] values)
+    private VaryKey(string[] names, string?[] values)
     {
         Names = names;
         Values = values;
@@ -20,8 +20,8 @@ internal sealed class VaryKey
     /// <summary>Lower-cased header names from the response's <c>Vary</c>.</summary>
     public string[] Names { get; }
 
-    /// <summary>Normalised request values, one for each of <see cref="Names"/>.</summary>
-    public string[] Values { get; }
+    /// <summary>Normalised request values, one for each of <see cref="Names"/>; null where the request had no such header.</summary>
+    public string?[] Values { get; }
 
     public bool IsEmpty => Names.Length == 0;
 
@@ -52,10 +52,10 @@ internal sealed class VaryKey
         }
 
         names.Sort(StringComparer.Ordinal);
-        var values = new string[names.Count];
+        var values = new string?[names.Count];
         for (var i = 0; i < values.Length; i++)
         {
-            values[i] = Normalize(requestHeaders[names[i]]);
+            values[i] = Normalize(names[i], requestHeaders[names[i]]);
         }
 
         return new VaryKey([.. names], values);
@@ -73,7 +73,7 @@ internal sealed class VaryKey
                 continue;
             }
 
-            if (!string.Equals(Normalize(current), Values[i], StringComparison.Ordinal))
+            if (!string.Equals(Normalize(Names[i], current), Values[i], StringComparison.Ordinal))
             {
                 return false;
             }
@@ -85,12 +85,17 @@ internal sealed class VaryKey
     public bool SameAs(VaryKey other)
         => Names.AsSpan().SequenceEqual(other.Names) && Values.AsSpan().SequenceEqual(other.Values);
 
-    /// <summary>Joins multiple lines and trims whitespace around list members.</summary>
-    private static string Normalize(StringValues values)
+    /// <summary>
+    /// The normal form of a request header's value: null when absent (an absent header only
+    /// matches an absent one, RFC 9111 section 4.1), lines joined, whitespace around list members
+    /// and parameters removed; for the content negotiation headers, whose values are
+    /// case-insensitive and whose member order carries no meaning, also lower-cased and sorted.
+    /// </summary>
+    internal static string? Normalize(string name, StringValues values)
     {
         if (values.Count == 0)
         {
-            return string.Empty;
+            return null;
         }
 
         var members = new List<string>();
@@ -98,11 +103,45 @@ internal sealed class VaryKey
         {
             foreach (var member in (line ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                members.Add(member);
+                members.Add(CompactParameters(member));
             }
         }
 
+        if (IsNegotiationHeader(name))
+        {
+            for (var i = 0; i < members.Count; i++)
+            {
+                members[i] = members[i].ToLowerInvariant();
+            }
+
+            members.Sort(StringComparer.Ordinal);
+        }
+
         return string.Join(", ", members);
+    }
+
+    private static bool IsNegotiationHeader(string name)
+        => name is "accept" or "accept-encoding" or "accept-language" or "accept-charset";
+
+    /// <summary>Removes whitespace around <c>;</c> and <c>=</c> inside one list member (<c>gzip ; q=0.5</c> is <c>gzip;q=0.5</c>).</summary>
+    private static string CompactParameters(string member)
+    {
+        if (member.IndexOfAny([' ', '\t']) < 0)
+        {
+            return member;
+        }
+
+        var parts = member.Split(';', StringSplitOptions.TrimEntries);
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var equals = parts[i].IndexOf('=');
+            if (equals > 0)
+            {
+                parts[i] = parts[i][..equals].TrimEnd() + "=" + parts[i][(equals + 1)..].TrimStart();
+            }
+        }
+
+        return string.Join(';', parts);
     }
 
     /// <summary>Approximate bytes held, for the cache budget.</summary>
@@ -113,7 +152,7 @@ internal sealed class VaryKey
             var size = 0;
             for (var i = 0; i < Names.Length; i++)
             {
-                size += 2 * (Names[i].Length + Values[i].Length) + 48;
+                size += 2 * (Names[i].Length + (Values[i]?.Length ?? 0)) + 48;
             }
 
             return size;

@@ -67,6 +67,7 @@ public static class EdgeApplication
         services.AddSingleton<ResponseCache>();
         services.AddSingleton<RequestCollapser>();
         services.AddSingleton<FreshnessPolicy>();
+        services.AddSingleton<ResponseAdmission>();
         services.AddSingleton<UpstreamFetcher>();
 
         var proxy = services.AddReverseProxy()

@@ -48,6 +48,29 @@ public sealed class EdgeOptions
     /// <summary>Upper bound for heuristic freshness.</summary>
     public TimeSpan MaxHeuristicFreshness { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// How long after expiry a stored response is still served while one background request
+    /// revalidates it, for responses that name no <c>stale-while-revalidate</c> themselves. Zero
+    /// (the default) keeps to RFC 9111: no stale content unless the origin or client allows it.
+    /// Never applies to responses with must-revalidate, proxy-revalidate, no-cache or s-maxage.
+    /// </summary>
+    public TimeSpan Grace { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// How long after expiry a stored response is served instead of an upstream error (5xx or
+    /// no connection), for responses that name no <c>stale-if-error</c> themselves. Same exceptions as <see cref="Grace"/>.
+    /// </summary>
+    public TimeSpan ErrorGrace { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Store responses that set cookies; the stored copy then leaves out <c>Set-Cookie</c>, so no client gets another's cookie.</summary>
+    public bool StoreSetCookie { get; set; }
+
+    /// <summary>Pass <c>CDN-Cache-Control</c> and <c>Surrogate-Control</c> on to clients (for a CDN behind this edge).</summary>
+    public bool ForwardTargetedCacheControl { get; set; }
+
+    /// <summary>Pass <c>Surrogate-Key</c> and <c>Cache-Tag</c> on to clients.</summary>
+    public bool ForwardSurrogateKeys { get; set; }
+
     /// <summary>The effective largest object the cache stores: never more than the whole budget.</summary>
     internal long EffectiveMaxObjectBytes => Math.Min(MaxObjectSize.Bytes, CacheSize.Bytes);
 }

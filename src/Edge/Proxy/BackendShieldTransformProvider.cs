@@ -1,5 +1,7 @@
+using EdgeCache.Edge.Caching;
 using EdgeCache.Edge.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -52,6 +54,22 @@ internal sealed class BackendShieldTransformProvider : ITransformProvider
         }
 
         headers.Via = StringValues.Concat(headers.Via, _via);
+
+        // A cache fetch needs the CDN-only headers to decide what to store; it keeps them from clients itself.
+        if (context.HttpContext.Features.Get<IHttpResponseFeature>() is not FetchFeatures)
+        {
+            if (!_options.ForwardTargetedCacheControl)
+            {
+                headers.Remove(TargetedCacheControl.CdnCacheControl);
+                headers.Remove(TargetedCacheControl.SurrogateControl);
+            }
+
+            if (!_options.ForwardSurrogateKeys)
+            {
+                headers.Remove(SurrogateKeyHeaders.SurrogateKey);
+                headers.Remove(SurrogateKeyHeaders.CacheTag);
+            }
+        }
 
         var location = headers.Location;
         if (location.Count == 1 && RewriteLocation(location[0], context.HttpContext.Request) is { } rewritten)

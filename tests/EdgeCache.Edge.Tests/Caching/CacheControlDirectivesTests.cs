@@ -46,7 +46,8 @@ public sealed class CacheControlDirectivesTests
     {
         var directives = CacheControlDirectives.Parse("private=\"Set-Cookie, X-User\", max-age=5");
 
-        Assert.True(directives.Private);
+        Assert.False(directives.Private);
+        Assert.Equal(["Set-Cookie", "X-User"], directives.PrivateFields!);
         Assert.Equal(TimeSpan.FromSeconds(5), directives.MaxAge);
     }
 

@@ -10,11 +10,14 @@ public sealed class CacheFillTests
     private static FillHead Head(bool stored = true, bool shareable = true) => new(
         200,
         [],
+        [],
+        [],
         VaryKey.Empty,
         null,
         DateTimeOffset.UtcNow,
         TimeSpan.Zero,
-        TimeSpan.FromMinutes(1),
+        ReusePolicy.FreshFor(TimeSpan.FromMinutes(1)),
+        [],
         shareable ? null : "private",
         stored ? null : "too-large");
 

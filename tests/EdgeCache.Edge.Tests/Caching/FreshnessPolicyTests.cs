@@ -20,8 +20,8 @@ public sealed class FreshnessPolicyTests
     private TimeSpan Lifetime(int status, IHeaderDictionary headers, DateTimeOffset? responseTime = null)
         => _policy.FreshnessLifetime(status, headers, Directives(headers.CacheControl), responseTime ?? Now);
 
-    private static string? WhyNot(int status, IHeaderDictionary response, string? requestCacheControl = null, bool authorization = false)
-        => FreshnessPolicy.WhyNotStorable(status, response, Directives(response.CacheControl), Directives(requestCacheControl), authorization);
+    private string? WhyNot(int status, IHeaderDictionary response, string? requestCacheControl = null, bool authorization = false)
+        => _policy.WhyNotStorable(status, response, Directives(response.CacheControl), Directives(requestCacheControl), authorization);
 
     // FreshnessLifetime
 
