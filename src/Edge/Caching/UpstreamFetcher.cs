@@ -70,6 +70,7 @@ internal sealed partial class UpstreamFetcher
         private readonly CacheControlDirectives _requestDirectives;
         private readonly bool _requestHasAuthorization;
         private readonly DateTimeOffset _requestTime;
+        private readonly long _purgeEpoch;
         private string? _errorDetail;
 
         public Fetch(UpstreamFetcher owner, HttpContext client, string key, RequestDelegate pipeline, bool mayStore)
@@ -83,6 +84,8 @@ internal sealed partial class UpstreamFetcher
             _requestDirectives = CacheControlDirectives.Parse(client.Request.Headers.CacheControl);
             _requestHasAuthorization = client.Request.Headers.ContainsKey(HeaderNames.Authorization);
             _requestTime = owner._time.GetUtcNow();
+            // Read before the request goes out: a purge after this point may postdate the answer.
+            _purgeEpoch = owner._cache.PurgeEpoch;
             _context = CreateDetachedContext(client);
         }
 
@@ -283,8 +286,9 @@ internal sealed partial class UpstreamFetcher
             }
 
             var stored = new StoredResponse(Fill.Key, head.Status, headers, body, head.Vary, head.ResponseTime,
-                head.CorrectedInitialAge, ReusePolicy.FreshFor(head.FreshnessLifetime), _owner._options.Id, head.UpstreamCacheStatus);
-            if (!_owner._cache.Store(stored))
+                head.CorrectedInitialAge, ReusePolicy.FreshFor(head.FreshnessLifetime), _owner._options.Id, head.UpstreamCacheStatus,
+                SurrogateKeys.FromHeaders(_features.Headers));
+            if (!_owner._cache.Store(stored, _purgeEpoch))
             {
                 LogTooLargeForBudget(_owner._logger, Fill.Key, stored.Size);
             }

@@ -79,6 +79,7 @@ public static class EdgeApplication
         }
 
         var app = builder.Build();
+        app.UseMiddleware<PurgeMiddleware>();
         app.MapEdgeAdmin();
         app.MapReverseProxy(pipeline =>
         {
