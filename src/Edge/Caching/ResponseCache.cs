@@ -128,6 +128,42 @@ internal sealed class ResponseCache
     /// <summary>Purges everything.</summary>
     public int PurgeAll(bool soft) => Purge(PurgeKind.All, string.Empty, soft);
 
+    /// <summary>
+    /// Drops every variant of <paramref name="key"/> (a hard URL purge, so a fetch already under
+    /// way for it is stored stale). Returns how many were dropped.
+    /// </summary>
+    public int Invalidate(string key) => PurgeUrl(key, soft: false);
+
+    /// <summary>Drops one stored response if it is still the one in the cache.</summary>
+    public void Remove(StoredResponse response)
+    {
+        lock (_lock)
+        {
+            if (response.Linked)
+            {
+                RemoveLocked(response);
+            }
+        }
+    }
+
+    /// <summary>Sizes of the purge indexes, for tests that check they follow the entries.</summary>
+    internal (int Paths, int PathKeys, int Tags, int TaggedEntries) IndexSizes()
+    {
+        lock (_lock)
+        {
+            return (_paths.Names, _paths.Values, _tags.Names, _tags.Values);
+        }
+    }
+
+    public CacheStatistics Statistics()
+    {
+        lock (_lock)
+        {
+            return new CacheStatistics(_count, _bytes, _capacity,
+                Interlocked.Read(ref _hits), Interlocked.Read(ref _misses), Interlocked.Read(ref _evictions));
+        }
+    }
+
     private bool StoreCore(StoredResponse response, long? fetchStartedAtEpoch)
     {
         var charge = Charge(response);
@@ -192,42 +228,6 @@ internal sealed class ResponseCache
         }
 
         return true;
-    }
-
-    /// <summary>
-    /// Drops every variant of <paramref name="key"/> (a hard URL purge, so a fetch already under
-    /// way for it is stored stale). Returns how many were dropped.
-    /// </summary>
-    public int Invalidate(string key) => PurgeUrl(key, soft: false);
-
-    /// <summary>Drops one stored response if it is still the one in the cache.</summary>
-    public void Remove(StoredResponse response)
-    {
-        lock (_lock)
-        {
-            if (response.Linked)
-            {
-                RemoveLocked(response);
-            }
-        }
-    }
-
-    /// <summary>Sizes of the purge indexes, for tests that check they follow the entries.</summary>
-    internal (int Paths, int PathKeys, int Tags, int TaggedEntries) IndexSizes()
-    {
-        lock (_lock)
-        {
-            return (_paths.Names, _paths.Values, _tags.Names, _tags.Values);
-        }
-    }
-
-    public CacheStatistics Statistics()
-    {
-        lock (_lock)
-        {
-            return new CacheStatistics(_count, _bytes, _capacity,
-                Interlocked.Read(ref _hits), Interlocked.Read(ref _misses), Interlocked.Read(ref _evictions));
-        }
     }
 
     private int Purge(PurgeKind kind, string value, bool soft)
