@@ -36,6 +36,9 @@ internal static partial class EdgeAdminEndpoints
             return Results.Json(cache.Statistics(), EdgeJsonContext.Default.CacheStatistics);
         }).WithOrder(-1);
 
+        endpoints.MapPost(PurgeEndpoint.Path, (HttpContext context, ResponseCache cache, ILogger<ResponseCache> logger)
+            => PurgeEndpoint.HandleAsync(context, cache, token, logger)).WithOrder(-1);
+
         // Nothing under the admin prefix reaches an upstream.
         endpoints.Map(Prefix + "/{**rest}", static () => Results.Json(new ErrorReport("no such edge endpoint"), EdgeJsonContext.Default.ErrorReport, statusCode: StatusCodes.Status404NotFound))
             .WithOrder(-1);
@@ -54,4 +57,6 @@ internal sealed record ErrorReport(string Error);
 [JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(ErrorReport))]
 [JsonSerializable(typeof(CacheStatistics))]
+[JsonSerializable(typeof(PurgeRequest))]
+[JsonSerializable(typeof(PurgeReport))]
 internal sealed partial class EdgeJsonContext : JsonSerializerContext;

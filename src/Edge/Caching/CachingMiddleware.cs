@@ -123,7 +123,7 @@ internal sealed partial class CachingMiddleware
         }
 
         var age = stored.CurrentAge(now);
-        if (request.NoCache || (request.MaxAge is { } maxAge && age > maxAge))
+        if (stored.Invalidated || request.NoCache || (request.MaxAge is { } maxAge && age > maxAge))
         {
             return Reuse.Revalidate;
         }
@@ -153,6 +153,11 @@ internal sealed partial class CachingMiddleware
     /// <summary>True when a stale stored response may stand in for an upstream error (RFC 5861 section 4, or the operator's error grace).</summary>
     private static bool MayServeOnError(StoredResponse stored, in CacheControlDirectives request, DateTimeOffset now)
     {
+        if (stored.Invalidated)
+        {
+            return false;
+        }
+
         var window = stored.Policy.StaleIfError;
         if (request.StaleIfError is { } asked && !stored.Policy.ForbidsStale && asked > window)
         {
@@ -384,6 +389,7 @@ internal sealed partial class CachingMiddleware
     private async Task HeadUpstreamAsync(HttpContext context, StoredResponse stored, string forward, CacheControlDirectives directives, DateTimeOffset requestTime)
     {
         _cache.CountMiss();
+        var epoch = _cache.PurgeEpoch;
         await PassAsync(context, CacheStatusHeader.Passed(_options.Id, forward));
         var response = context.Response;
         if (response.StatusCode != StatusCodes.Status200OK || context.GetForwarderErrorFeature() is not null)
@@ -410,7 +416,7 @@ internal sealed partial class CachingMiddleware
         }
         else
         {
-            _cache.Store(refreshed);
+            _cache.Store(refreshed, epoch);
         }
     }
 

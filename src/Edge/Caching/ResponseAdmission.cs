@@ -69,7 +69,7 @@ internal sealed class ResponseAdmission
             responseTime,
             initialAge,
             policy,
-            SurrogateTags(headers),
+            SurrogateKeys.FromHeaders(headers),
             notShareable,
             notStored);
     }
@@ -128,7 +128,7 @@ internal sealed class ResponseAdmission
             policy,
             stored.CacheName,
             upstreamCacheStatus.Count == 0 ? stored.UpstreamCacheStatus : upstreamCacheStatus.ToString(),
-            SurrogateTags(merged),
+            SurrogateKeys.FromHeaders(merged),
             hidden);
     }
 
@@ -168,8 +168,6 @@ internal sealed class ResponseAdmission
     private static bool HasValidator(IHeaderDictionary headers)
         => headers.ContainsKey(HeaderNames.ETag) || headers.ContainsKey(HeaderNames.LastModified);
 
-    private static string[] SurrogateTags(IHeaderDictionary headers) => [];
-
     /// <summary>Splits headers into what the asking client gets, what everyone else (and the store) gets, and what only the store keeps.</summary>
     private (KeyValuePair<string, StringValues>[] Client, KeyValuePair<string, StringValues>[] Shared, KeyValuePair<string, StringValues>[] Hidden)
         Split(IHeaderDictionary headers, string[] unshared)
@@ -206,8 +204,8 @@ internal sealed class ResponseAdmission
                 && (name.Equals(TargetedCacheControl.CdnCacheControl, StringComparison.OrdinalIgnoreCase)
                     || name.Equals(TargetedCacheControl.SurrogateControl, StringComparison.OrdinalIgnoreCase)))
             || (!_options.ForwardSurrogateKeys
-                && (name.Equals(SurrogateKeyHeaders.SurrogateKey, StringComparison.OrdinalIgnoreCase)
-                    || name.Equals(SurrogateKeyHeaders.CacheTag, StringComparison.OrdinalIgnoreCase)));
+                && (name.Equals(SurrogateKeys.SurrogateKeyHeader, StringComparison.OrdinalIgnoreCase)
+                    || name.Equals(SurrogateKeys.CacheTagHeader, StringComparison.OrdinalIgnoreCase)));
 
     private static bool Contains(string[] names, string name)
     {
@@ -223,9 +221,3 @@ internal sealed class ResponseAdmission
     }
 }
 
-/// <summary>Response headers that carry surrogate keys (tags) for purge by tag.</summary>
-internal static class SurrogateKeyHeaders
-{
-    public const string SurrogateKey = "Surrogate-Key";
-    public const string CacheTag = "Cache-Tag";
-}

@@ -8,17 +8,34 @@ namespace EdgeCache.Edge.Caching;
 /// <summary>
 /// The in-memory store: stored responses by primary key and variant, within a byte budget
 /// that counts bodies, headers and bookkeeping, evicting with SIEVE (Zhang et al., NSDI '24).
-/// Lookups take no lock and allocate nothing; inserts and evictions take one lock.
+/// Purges select by URL, path, path prefix, surrogate key or everything, hard (removed) or
+/// soft (kept, marked stale). Lookups take no lock and allocate nothing; inserts, evictions
+/// and purges take one lock.
 /// </summary>
 internal sealed class ResponseCache
 {
     /// <summary>Most variants one URL may keep; a Vary on a wild header must not fill the cache.</summary>
     public const int MaxVariantsPerKey = 16;
 
+    /// <summary>
+    /// Budget charge of an entry's place in the path index beyond the path's chars: the path
+    /// string's header, a dictionary entry and a set slot. Each variant pays it, which overcounts
+    /// keys with several variants a little but keeps the charge a function of the entry alone.
+    /// </summary>
+    public const int PathIndexOverhead = 80;
+
+    /// <summary>Budget charge per surrogate key of an entry for its slot in the tag index; the tag's chars are in <see cref="StoredResponse.Size"/>.</summary>
+    public const int TagIndexOverhead = 48;
+
     private readonly ConcurrentDictionary<string, StoredResponse[]> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StoredResponse[]>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
     private readonly Lock _lock = new();
     private readonly long _capacity;
+
+    // Guarded by _lock. Keys without a path (not absolute URLs) are not in _paths.
+    private readonly PurgeIndex<string> _paths = new();
+    private readonly PurgeIndex<StoredResponse> _tags = new();
+    private readonly PurgeLog _purges = new();
 
     // SIEVE queue: new entries go in at the head; the hand walks from the tail towards the head.
     private StoredResponse? _head;
@@ -38,6 +55,24 @@ internal sealed class ResponseCache
     }
 
     public long Capacity => _capacity;
+
+    /// <summary>
+    /// Rises with every purge. A fetch reads it when it starts and passes it to
+    /// <see cref="Store(StoredResponse, long)"/>, which then knows which purges the fetch may predate.
+    /// </summary>
+    public long PurgeEpoch => _purges.Epoch;
+
+    /// <summary>What an entry charges against the budget: its own size and its places in the purge indexes.</summary>
+    public static long Charge(StoredResponse response)
+    {
+        var charge = response.Size + (long)response.Tags.Length * TagIndexOverhead;
+        if (CacheKeyParts.TryGetPath(response.Key, out var path))
+        {
+            charge += 2L * path.Length + PathIndexOverhead;
+        }
+
+        return charge;
+    }
 
     /// <summary>Finds the variant of <paramref name="key"/> that <paramref name="requestHeaders"/> select, fresh or not.</summary>
     public StoredResponse? Find(ReadOnlySpan<char> key, IHeaderDictionary requestHeaders, out bool keyKnown)
@@ -69,16 +104,84 @@ internal sealed class ResponseCache
     /// Stores a response, replacing the same variant and evicting until it fits. Returns
     /// false, and releases the response, when it is larger than the whole budget.
     /// </summary>
-    public bool Store(StoredResponse response)
+    public bool Store(StoredResponse response) => StoreCore(response, null);
+
+    /// <summary>
+    /// Stores a response fetched from <paramref name="fetchStartedAtEpoch"/> (<see cref="PurgeEpoch"/>
+    /// when the fetch started) on: when a purge applied since then selects it, it is stored
+    /// already marked stale, since the upstream may have answered before the purge's change.
+    /// </summary>
+    public bool Store(StoredResponse response, long fetchStartedAtEpoch) => StoreCore(response, fetchStartedAtEpoch);
+
+    /// <summary>Hard purge removes every variant of <paramref name="key"/>; soft marks them stale. Returns how many.</summary>
+    public int PurgeUrl(string key, bool soft) => Purge(PurgeKind.Url, key, soft);
+
+    /// <summary>Purges every stored URL whose path is <paramref name="path"/>, on any scheme and host, with any query.</summary>
+    public int PurgePath(string path, bool soft) => Purge(PurgeKind.Path, path, soft);
+
+    /// <summary>Purges every stored URL whose path starts with <paramref name="prefix"/>.</summary>
+    public int PurgePrefix(string prefix, bool soft) => Purge(PurgeKind.Prefix, prefix, soft);
+
+    /// <summary>Purges every stored response that carries the surrogate key <paramref name="tag"/> (compared ordinally).</summary>
+    public int PurgeTag(string tag, bool soft) => Purge(PurgeKind.Tag, tag, soft);
+
+    /// <summary>Purges everything.</summary>
+    public int PurgeAll(bool soft) => Purge(PurgeKind.All, string.Empty, soft);
+
+    /// <summary>
+    /// Drops every variant of <paramref name="key"/> (a hard URL purge, so a fetch already under
+    /// way for it is stored stale). Returns how many were dropped.
+    /// </summary>
+    public int Invalidate(string key) => PurgeUrl(key, soft: false);
+
+    /// <summary>Drops one stored response if it is still the one in the cache.</summary>
+    public void Remove(StoredResponse response)
     {
-        if (response.Size > _capacity)
+        lock (_lock)
+        {
+            if (response.Linked)
+            {
+                RemoveLocked(response);
+            }
+        }
+    }
+
+    /// <summary>Sizes of the purge indexes, for tests that check they follow the entries.</summary>
+    internal (int Paths, int PathKeys, int Tags, int TaggedEntries) IndexSizes()
+    {
+        lock (_lock)
+        {
+            return (_paths.Names, _paths.Values, _tags.Names, _tags.Values);
+        }
+    }
+
+    public CacheStatistics Statistics()
+    {
+        lock (_lock)
+        {
+            return new CacheStatistics(_count, _bytes, _capacity,
+                Interlocked.Read(ref _hits), Interlocked.Read(ref _misses), Interlocked.Read(ref _evictions));
+        }
+    }
+
+    private bool StoreCore(StoredResponse response, long? fetchStartedAtEpoch)
+    {
+        var charge = Charge(response);
+        if (charge > _capacity)
         {
             response.Body.Release();
             return false;
         }
 
+        var hasPath = CacheKeyParts.TryGetPath(response.Key, out var path);
         lock (_lock)
         {
+            if (fetchStartedAtEpoch is { } since && _purges.AnyAfterMatches(since, response, hasPath, path))
+            {
+                // Marked before anyone can find it, so no request ever gets it without revalidation.
+                response.MarkInvalid();
+            }
+
             if (_entries.TryGetValue(response.Key, out var variants))
             {
                 foreach (var existing in variants)
@@ -96,57 +199,104 @@ internal sealed class ResponseCache
                 }
             }
 
-            while (_bytes + response.Size > _capacity && _tail is not null)
+            while (_bytes + charge > _capacity && _tail is not null)
             {
                 EvictOneLocked();
             }
 
-            _entries[response.Key] = _entries.TryGetValue(response.Key, out variants) ? [response, .. variants] : [response];
+            if (_entries.TryGetValue(response.Key, out variants))
+            {
+                _entries[response.Key] = [response, .. variants];
+            }
+            else
+            {
+                _entries[response.Key] = [response];
+                if (hasPath)
+                {
+                    _paths.Add(path, response.Key);
+                }
+            }
+
+            foreach (var tag in response.Tags)
+            {
+                _tags.Add(tag, response);
+            }
+
             LinkAtHeadLocked(response);
-            _bytes += response.Size;
+            _bytes += charge;
             _count++;
         }
 
         return true;
     }
 
-    /// <summary>Drops every variant of <paramref name="key"/>. Returns how many were dropped.</summary>
-    public int Invalidate(string key)
+    private int Purge(PurgeKind kind, string value, bool soft)
     {
+        ArgumentNullException.ThrowIfNull(value);
+        var selected = new List<StoredResponse>();
         lock (_lock)
         {
-            if (!_entries.TryGetValue(key, out var variants))
+            // Logged first, so a store that takes the lock after this purge is checked against it.
+            _purges.Append(kind, value);
+            SelectLocked(kind, value, selected);
+            foreach (var response in selected)
             {
-                return 0;
+                if (soft)
+                {
+                    response.MarkStale();
+                }
+                else
+                {
+                    RemoveLocked(response);
+                }
             }
+        }
 
-            foreach (var variant in variants)
-            {
-                RemoveLocked(variant);
-            }
+        return selected.Count;
+    }
 
-            return variants.Length;
+    private void SelectLocked(PurgeKind kind, string value, List<StoredResponse> selected)
+    {
+        switch (kind)
+        {
+            case PurgeKind.Url:
+                AddVariantsLocked(value, selected);
+                break;
+            case PurgeKind.Path or PurgeKind.Prefix:
+                var keys = new List<string>();
+                if (kind == PurgeKind.Path)
+                {
+                    _paths.CopyTo(value, keys);
+                }
+                else
+                {
+                    _paths.CopyWherePrefix(value, keys);
+                }
+
+                foreach (var key in keys)
+                {
+                    AddVariantsLocked(key, selected);
+                }
+
+                break;
+            case PurgeKind.Tag:
+                _tags.CopyTo(value, selected);
+                break;
+            default:
+                for (var response = _head; response is not null; response = response.Older)
+                {
+                    selected.Add(response);
+                }
+
+                break;
         }
     }
 
-    /// <summary>Drops one stored response if it is still the one in the cache.</summary>
-    public void Remove(StoredResponse response)
+    private void AddVariantsLocked(string key, List<StoredResponse> selected)
     {
-        lock (_lock)
+        if (_entries.TryGetValue(key, out var variants))
         {
-            if (response.Linked)
-            {
-                RemoveLocked(response);
-            }
-        }
-    }
-
-    public CacheStatistics Statistics()
-    {
-        lock (_lock)
-        {
-            return new CacheStatistics(_count, _bytes, _capacity,
-                Interlocked.Read(ref _hits), Interlocked.Read(ref _misses), Interlocked.Read(ref _evictions));
+            selected.AddRange(variants);
         }
     }
 
@@ -179,6 +329,10 @@ internal sealed class ResponseCache
                 if (variants.Length == 1)
                 {
                     _entries.TryRemove(response.Key, out _);
+                    if (CacheKeyParts.TryGetPath(response.Key, out var path))
+                    {
+                        _paths.Remove(path, response.Key);
+                    }
                 }
                 else
                 {
@@ -215,10 +369,15 @@ internal sealed class ResponseCache
             response.Older.Newer = response.Newer;
         }
 
+        foreach (var tag in response.Tags)
+        {
+            _tags.Remove(tag, response);
+        }
+
         response.Newer = null;
         response.Older = null;
         response.Linked = false;
-        _bytes -= response.Size;
+        _bytes -= Charge(response);
         _count--;
         response.Body.Release();
     }

@@ -15,7 +15,8 @@ internal sealed class StoredResponse
     public const int EntryOverhead = 320;
 
     private HitStamp? _stamp;
-    private int _softPurged;
+    // 0 as stored; 1 soft-purged (served stale while one revalidation runs); 2 invalidated (never served without revalidation).
+    private int _purgeState;
 
     public StoredResponse(
         string key,
@@ -117,8 +118,11 @@ internal sealed class StoredResponse
     /// <summary>Surrogate keys (<c>Surrogate-Key</c>, <c>Cache-Tag</c>) that purge by tag matches.</summary>
     public string[] Tags { get; }
 
-    /// <summary>True once a soft purge marked the response stale: it is revalidated before it counts as fresh again.</summary>
-    public bool SoftPurged => Volatile.Read(ref _softPurged) != 0;
+    /// <summary>True once a soft purge marked the response stale: it is served stale while one revalidation runs.</summary>
+    public bool SoftPurged => Volatile.Read(ref _purgeState) == 1;
+
+    /// <summary>True when a purge that raced with the fetch of this response invalidated it: it is never used without revalidation.</summary>
+    public bool Invalidated => Volatile.Read(ref _purgeState) == 2;
 
     public string CacheName { get; }
 
@@ -140,13 +144,16 @@ internal sealed class StoredResponse
     }
 
     /// <summary>Fresh: usable without contacting the upstream (not no-cache, not soft-purged, within its lifetime).</summary>
-    public bool IsFresh(DateTimeOffset now) => !Policy.NoCache && !SoftPurged && FreshnessLifetime > CurrentAge(now);
+    public bool IsFresh(DateTimeOffset now) => !Policy.NoCache && Volatile.Read(ref _purgeState) == 0 && FreshnessLifetime > CurrentAge(now);
 
     /// <summary>How long the response has been stale at <paramref name="now"/> (zero or negative while fresh).</summary>
     public TimeSpan Staleness(DateTimeOffset now) => CurrentAge(now) - FreshnessLifetime;
 
-    /// <summary>Marks the response stale (soft purge): the next request revalidates it.</summary>
-    public void MarkStale() => Volatile.Write(ref _softPurged, 1);
+    /// <summary>Marks the response stale (soft purge): the next request gets it while one revalidation runs.</summary>
+    public void MarkStale() => Interlocked.CompareExchange(ref _purgeState, 1, 0);
+
+    /// <summary>Marks the response unusable until revalidated, stale or not (it may predate a purge).</summary>
+    public void MarkInvalid() => Volatile.Write(ref _purgeState, 2);
 
     /// <summary>
     /// The <c>Age</c> and <c>Cache-Status</c> values of a hit at <paramref name="now"/>. They

@@ -72,6 +72,7 @@ internal sealed partial class UpstreamFetcher
         private readonly bool _requestHasAuthorization;
         private readonly DateTimeOffset _requestTime;
         private readonly StoredResponse? _revalidating;
+        private readonly long _purgeEpoch;
         private string? _errorDetail;
         private StoredResponse? _refreshed;
 
@@ -87,6 +88,8 @@ internal sealed partial class UpstreamFetcher
             _requestDirectives = FreshnessPolicy.RequestDirectives(client.Request.Headers);
             _requestHasAuthorization = client.Request.Headers.ContainsKey(HeaderNames.Authorization);
             _requestTime = owner._time.GetUtcNow();
+            // Read before the request goes out: a purge after this point may postdate the answer.
+            _purgeEpoch = owner._cache.PurgeEpoch;
             _context = CreateDetachedContext(client);
         }
 
@@ -276,7 +279,7 @@ internal sealed partial class UpstreamFetcher
             // Held once more until the fetch ends, so readers find the body even if the cache drops it at once.
             refreshed.Body.TryHold();
             _refreshed = refreshed;
-            if (!_owner._cache.Store(refreshed))
+            if (!_owner._cache.Store(refreshed, _purgeEpoch))
             {
                 LogTooLargeForBudget(_owner._logger, Fill.Key, refreshed.Size);
             }
@@ -312,7 +315,7 @@ internal sealed partial class UpstreamFetcher
 
             var stored = new StoredResponse(Fill.Key, head.Status, headers, body, head.Vary, head.ResponseTime,
                 head.CorrectedInitialAge, head.Policy, _owner._options.Id, head.UpstreamCacheStatus, head.Tags, head.HiddenHeaders);
-            if (!_owner._cache.Store(stored))
+            if (!_owner._cache.Store(stored, _purgeEpoch))
             {
                 LogTooLargeForBudget(_owner._logger, Fill.Key, stored.Size);
             }

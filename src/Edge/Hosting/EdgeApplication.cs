@@ -80,6 +80,7 @@ public static class EdgeApplication
         }
 
         var app = builder.Build();
+        app.UseMiddleware<PurgeMiddleware>();
         app.MapEdgeAdmin();
         app.MapReverseProxy(pipeline =>
         {

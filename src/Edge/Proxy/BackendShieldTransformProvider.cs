@@ -66,8 +66,8 @@ internal sealed class BackendShieldTransformProvider : ITransformProvider
 
             if (!_options.ForwardSurrogateKeys)
             {
-                headers.Remove(SurrogateKeyHeaders.SurrogateKey);
-                headers.Remove(SurrogateKeyHeaders.CacheTag);
+                headers.Remove(SurrogateKeys.SurrogateKeyHeader);
+                headers.Remove(SurrogateKeys.CacheTagHeader);
             }
         }
 
