@@ -1,4 +1,5 @@
 using EdgeCache.Edge.Hosting;
+using EdgeCache.Edge.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -143,16 +144,14 @@ internal sealed class ResponseAdmission
         var etag = update.ETag;
         if (etag.Count > 0)
         {
-            var received = etag.ToString();
-            if (stored.ETag is null)
+            if (stored.ETag is null
+                || !EntityTag.TryParse(etag.ToString(), out var received)
+                || !EntityTag.TryParse(stored.ETag, out var kept))
             {
                 return false;
             }
 
-            var weak = received.StartsWith("W/", StringComparison.Ordinal) || stored.ETag.StartsWith("W/", StringComparison.Ordinal);
-            return weak
-                ? string.Equals(OpaqueTag(received), OpaqueTag(stored.ETag), StringComparison.Ordinal)
-                : string.Equals(received, stored.ETag, StringComparison.Ordinal);
+            return received.Matches(kept, received.IsWeak || kept.IsWeak ? EntityTagComparison.Weak : EntityTagComparison.Strong);
         }
 
         if (FreshnessPolicy.ParseDate(update.LastModified) is { } lastModified)
@@ -162,8 +161,6 @@ internal sealed class ResponseAdmission
 
         return true;
     }
-
-    private static string OpaqueTag(string etag) => etag.StartsWith("W/", StringComparison.Ordinal) ? etag[2..] : etag;
 
     private static bool HasValidator(IHeaderDictionary headers)
         => headers.ContainsKey(HeaderNames.ETag) || headers.ContainsKey(HeaderNames.LastModified);
