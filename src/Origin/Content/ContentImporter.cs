@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using EdgeCache.Replication.Changes;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,7 @@ namespace EdgeCache.Origin.Content;
 /// </summary>
 /// <remarks>
 /// Skipped: symbolic links (files or directories) whose real target is outside the tree,
-/// directory links already visited (cycles), and files and directories whose name starts with
+/// directory links back to a directory being walked (cycles), and files and directories whose name starts with
 /// '.' (editor temp files, <c>.git</c>) except <c>.well-known</c>. Files whose path
 /// <see cref="ContentPath"/> rejects are skipped with a warning. A file over
 /// <see cref="MaxFileBytes"/> fails the import (<see cref="ContentTooLargeException"/>).
@@ -57,14 +58,13 @@ public sealed partial class ContentImporter(IContentStore store, ILogger<Content
         var realRoot = RealPath(root.FullName) ?? root.FullName;
         var changes = new List<ChangeEntry>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var visited = new HashSet<string>(StringComparer.Ordinal) { realRoot };
-        var pending = new Stack<(string Real, string Content)>();
-        pending.Push((realRoot, prefix));
+        var pending = new Stack<(string Real, string Content, ImmutableHashSet<string> Ancestors)>();
+        pending.Push((realRoot, prefix, ImmutableHashSet.Create(StringComparer.Ordinal, realRoot)));
         var files = 0;
 
         while (pending.Count > 0)
         {
-            var (realDirectory, contentDirectory) = pending.Pop();
+            var (realDirectory, contentDirectory, ancestors) = pending.Pop();
             var entries = new DirectoryInfo(realDirectory).EnumerateFileSystemInfos()
                 .OrderBy(e => e.Name, StringComparer.Ordinal)
                 .ToList();
@@ -92,9 +92,14 @@ public sealed partial class ContentImporter(IContentStore store, ILogger<Content
                 var contentPath = contentDirectory + "/" + entry.Name;
                 if (Directory.Exists(real))
                 {
-                    if (visited.Add(real))
+                    // Only a link back to a directory being walked is a cycle; two names for one directory are both published.
+                    if (!ancestors.Contains(real))
                     {
-                        pending.Push((real, contentPath));
+                        pending.Push((real, contentPath, ancestors.Add(real)));
+                    }
+                    else
+                    {
+                        LogLinkSkipped(logger, entry.FullName);
                     }
 
                     continue;
