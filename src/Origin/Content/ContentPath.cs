@@ -11,6 +11,8 @@ public static class ContentPath
     /// <summary>The longest path accepted, in UTF-8 bytes.</summary>
     public const int MaxBytes = 2048;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>
     /// Accepts <paramref name="raw"/> as a content path, or says why not. Paths are taken as they
     /// are (never percent-decoded), so <paramref name="path"/> equals <paramref name="raw"/> on
@@ -125,6 +127,4 @@ public static class ContentPath
 
         return null;
     }
-
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 }

@@ -256,7 +256,14 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
                 switch (change.Op)
                 {
                     case ChangeOps.Put:
-                        items[change.Path!] = ToItem(change);
+                        var item = ToItem(change);
+                        if (!File.Exists(BlobPath(item.Hash)))
+                        {
+                            // The log is the truth, so the put still applies; but readers will find no body.
+                            LogBlobMissing(_logger, change.Seq, item.Path, item.Hash);
+                        }
+
+                        items[item.Path] = item;
                         break;
                     case ChangeOps.Delete:
                         items.Remove(change.Path!);
@@ -504,6 +511,9 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Applied {Count} changes; manifest at seq {AppliedSeq}")]
     private static partial void LogApplied(ILogger logger, int count, long appliedSeq);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Change {Seq} puts {Path} with blob {Hash}, which the store does not have")]
+    private static partial void LogBlobMissing(ILogger logger, long seq, string path, string hash);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Garbage collection deleted {Blobs} blobs and {Temps} temp files; {Referenced} blobs referenced")]
     private static partial void LogCollected(ILogger logger, int blobs, int temps, int referenced);

@@ -89,6 +89,34 @@ public sealed class FileContentStoreTests : IDisposable
         Assert.True(store.HasBlob(hash));
     }
 
+    [Fact]
+    public async Task A_cancelled_write_leaves_no_temp_file()
+    {
+        using var store = await OpenAsync();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.WriteBlobAsync(Text("never"), 100, cancelled.Token));
+
+        Assert.Empty(Directory.GetFiles(_data.Combine("tmp")));
+        Assert.Empty(Directory.GetFiles(_data.Combine("blobs"), "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_of_the_same_content_all_get_the_one_blob()
+    {
+        using var store = await OpenAsync();
+        var bytes = new byte[200_000];
+        new Random(7).NextBytes(bytes);
+
+        var hashes = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => store.WriteBlobAsync(new MemoryStream(bytes), bytes.Length))));
+
+        Assert.Single(hashes.Distinct());
+        Assert.Single(Directory.GetFiles(_data.Combine("blobs"), "*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(_data.Combine("tmp")));
+        Assert.Equal(bytes, await ReadAllAsync(store, hashes[0]));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("abc")]
