@@ -17,7 +17,8 @@ namespace EdgeCache.Origin.Content;
 /// </summary>
 /// <remarks>
 /// Readers never lock: the manifest lives in an immutable snapshot that appliers swap.
-/// Appliers and the garbage collector are serialised by one gate.
+/// Appliers and the garbage collector are serialised by one gate. Every file is fsynced before
+/// its rename and, on Linux, the directory after it, so a rename survives a power loss.
 /// Garbage collection spares blobs younger than a grace period (by file time, which the
 /// store sets from its <see cref="TimeProvider"/> on every write, including a deduplicated
 /// one), because a blob is written before the change that references it is logged and applied.
@@ -184,6 +185,7 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
             {
                 File.Move(tempPath, finalPath, overwrite: false);
                 keepTemp = true;
+                DirectorySync.TryFlush(Path.GetDirectoryName(finalPath)!);
             }
             catch (IOException) when (File.Exists(finalPath))
             {
@@ -475,6 +477,7 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
             // rename(2) replaces the old manifest atomically: a reader or a crash sees the old or the new, never a mix.
             File.Move(tempPath, _manifestPath, overwrite: true);
             moved = true;
+            DirectorySync.TryFlush(DataDirectory);
         }
         finally
         {
