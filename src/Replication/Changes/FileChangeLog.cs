@@ -233,6 +233,7 @@ public sealed partial class FileChangeLog : IChangeLog
 
             if (deleted > 0)
             {
+                DirectorySync.Flush(_options.Directory);
                 LogCompacted(_logger, dropped, deleted, _lowWaterMark, _head);
             }
 
@@ -303,6 +304,7 @@ public sealed partial class FileChangeLog : IChangeLog
     {
         var segment = new LogSegment(_options.Directory, _head + 1);
         var stream = OpenForAppend(segment.Path, FileMode.CreateNew);
+        DirectorySync.Flush(_options.Directory);
         _active?.Dispose();
         _active = stream;
         lock (_segmentsLock)
@@ -429,6 +431,9 @@ public sealed partial class FileChangeLog : IChangeLog
         var active = _segments[^1];
         _active = OpenForAppend(active.Path, FileMode.OpenOrCreate);
         _active.Position = active.Length;
+
+        // Covers a first segment just created and segments recovery deleted.
+        DirectorySync.Flush(_options.Directory);
         LogOpened(_logger, _options.Directory, _lowWaterMark, _head, _segments.Count);
     }
 

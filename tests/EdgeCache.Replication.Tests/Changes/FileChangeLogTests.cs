@@ -93,6 +93,19 @@ public class FileChangeLogTests : ChangeLogContract
     }
 
     [Fact]
+    public void Directories_are_synced_through_libc()
+    {
+        Directory.CreateDirectory(_root);
+        DirectorySync.Flush(_root);
+
+        // Failing on a missing directory shows the call reached the OS rather than being skipped.
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Throws<IOException>(() => DirectorySync.Flush(Path.Combine(_root, "missing")));
+        }
+    }
+
+    [Fact]
     public async Task The_crc_is_crc32c()
     {
         Assert.Equal(0xE3069283u, Crc32.Compute("123456789"u8));
