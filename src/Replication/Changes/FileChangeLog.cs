@@ -142,8 +142,13 @@ public sealed partial class FileChangeLog : IChangeLog
         for (var attempt = 0; ; attempt++)
         {
             var head = Head;
+            if (limit == 0 || after >= head)
+            {
+                return [];
+            }
+
             var start = Math.Max(after, LowWaterMark - 1) + 1;
-            if (limit == 0 || start > head)
+            if (start > head)
             {
                 return [];
             }

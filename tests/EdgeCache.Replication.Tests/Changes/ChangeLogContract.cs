@@ -141,6 +141,19 @@ public abstract class ChangeLogContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_with_an_invalid_entry_appends_nothing()
+    {
+        var log = await Open();
+        await log.AppendAsync([Put("/a")]);
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await log.AppendAsync([Put("/b"), null!]));
+
+        Assert.Equal(1, log.Head);
+        Assert.Equal(2, Assert.Single(await log.AppendAsync([Put("/c")])).Seq);
+        Assert.Equal(["/a", "/c"], (await ReadAllAsync(log)).Select(e => e.Path));
+    }
+
+    [Fact]
     public async Task Reads_page_by_after_and_limit()
     {
         var log = await Open();
@@ -152,6 +165,8 @@ public abstract class ChangeLogContract : IAsyncLifetime
         Assert.Empty(await log.ReadAsync(25, 100));
         Assert.Empty(await log.ReadAsync(1000, 100));
         Assert.Empty(await log.ReadAsync(0, 0));
+        Assert.Empty(await log.ReadAsync(long.MaxValue, 10));
+        Assert.Equal([1L, 2L], (await log.ReadAsync(-5, 2)).Select(e => e.Seq));
         Assert.Equal(Enumerable.Range(1, 25).Select(i => (long)i), (await ReadAllAsync(log, page: 7)).Select(e => e.Seq));
         Assert.Equal("/a/9", (await log.ReadAsync(9, 1))[0].Path);
     }

@@ -220,6 +220,21 @@ public class FileChangeLogTests : ChangeLogContract
     }
 
     [Fact]
+    public async Task An_oversized_entry_fails_its_whole_batch_before_anything_is_written()
+    {
+        var log = await OpenFileAsync();
+        await log.AppendAsync([Put("/a")]);
+        var length = new FileInfo(Segments().Single()).Length;
+
+        await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await log.AppendAsync([Put("/b"), Put("/big") with { ContentType = new string('x', ChangeRecord.MaxPayload) }]));
+
+        Assert.Equal(1, log.Head);
+        Assert.Equal(length, new FileInfo(Segments().Single()).Length);
+        Assert.Equal(2, Assert.Single(await log.AppendAsync([Put("/c")])).Seq);
+    }
+
+    [Fact]
     public async Task Segments_roll_over_and_are_named_by_their_first_seq()
     {
         var log = await OpenFileAsync(segmentBytes: 300);
