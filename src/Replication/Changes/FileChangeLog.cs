@@ -171,6 +171,7 @@ public sealed partial class FileChangeLog : IChangeLog
             }
             catch (FileNotFoundException) when (attempt < 3)
             {
+                // Compacted away meanwhile: the next attempt starts at the raised low-water mark.
             }
         }
     }
