@@ -15,6 +15,7 @@ internal static class EdgeCacheCommand
         var root = new RootCommand("EdgeCache: a geo-distributed caching edge network.")
         {
             EdgeCommand.Create(output),
+            OriginCommand.Create(output),
         };
         return root;
     }

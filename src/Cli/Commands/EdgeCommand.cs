@@ -31,10 +31,10 @@ internal static class EdgeCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new Dictionary<string, string?>();
-            Put(settings, nameof(EdgeOptions.Listen), parse.GetValue(listen) ?? Environment.GetEnvironmentVariable("EDGECACHE_LISTEN"));
-            Put(settings, nameof(EdgeOptions.Upstream), parse.GetValue(upstream) ?? Environment.GetEnvironmentVariable("EDGECACHE_UPSTREAM"));
-            Put(settings, nameof(EdgeOptions.Token), parse.GetValue(token) ?? Environment.GetEnvironmentVariable("EDGECACHE_TOKEN"));
-            Put(settings, nameof(EdgeOptions.Id), parse.GetValue(id) ?? Environment.GetEnvironmentVariable("EDGECACHE_ID"));
+            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Listen), parse.GetValue(listen) ?? Environment.GetEnvironmentVariable("EDGECACHE_LISTEN"));
+            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Upstream), parse.GetValue(upstream) ?? Environment.GetEnvironmentVariable("EDGECACHE_UPSTREAM"));
+            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Token), parse.GetValue(token) ?? Environment.GetEnvironmentVariable("EDGECACHE_TOKEN"));
+            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Id), parse.GetValue(id) ?? Environment.GetEnvironmentVariable("EDGECACHE_ID"));
             var size = parse.GetValue(cacheSize) ?? Environment.GetEnvironmentVariable("EDGECACHE_CACHE_SIZE");
             if (size is not null)
             {
@@ -43,7 +43,7 @@ internal static class EdgeCommand
                     throw new UsageException($"--cache-size: '{size}' is not a size; use a number with a unit such as 512MB or 2GB");
                 }
 
-                Put(settings, nameof(EdgeOptions.CacheSize), size);
+                CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.CacheSize), size);
             }
 
             var configPath = parse.GetValue(config)?.FullName ?? Environment.GetEnvironmentVariable("EDGECACHE_CONFIG");
@@ -86,13 +86,5 @@ internal static class EdgeCommand
             return EdgeCacheCommand.Ok;
         });
         return command;
-    }
-
-    private static void Put(Dictionary<string, string?> settings, string name, string? value)
-    {
-        if (value is not null)
-        {
-            settings[EdgeOptions.SectionName + ":" + name] = value;
-        }
     }
 }

@@ -1,0 +1,78 @@
+using System.CommandLine;
+using EdgeCache.Origin.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCache.Cli.Commands;
+
+/// <summary><c>edgecache origin</c>: runs the master: content store, change log and admin API.</summary>
+internal static class OriginCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var listen = new Option<string>("--listen") { Description = "Address to serve edges and operators on, e.g. http://127.0.0.1:7000 (port 0 picks a free port). Env: EDGECACHE_LISTEN." };
+        var data = new Option<string>("--data") { Description = "Folder for blobs, the manifest and the change log (created if missing). Env: EDGECACHE_DATA." };
+        var token = new Option<string>("--token") { Description = "Bearer token of the admin API; without one the admin API is off. Env: EDGECACHE_TOKEN." };
+        var content = new Option<string>("--content") { Description = "Directory tree to import at start; only changed files become changes. Env: EDGECACHE_CONTENT." };
+        var config = new Option<FileInfo>("--config") { Description = "JSON config file with an Origin section (cache policies per prefix, limits). Env: EDGECACHE_CONFIG." };
+
+        var command = new Command("origin", """
+            Run the origin: the master that stores content, logs every change and serves the admin API.
+
+            Example:
+              edgecache origin --listen http://127.0.0.1:7000 --data /var/lib/edgecache --token s3cret --content ./site
+            """)
+        {
+            listen, data, token, content, config,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new Dictionary<string, string?>();
+            CommandSettings.Put(settings, OriginOptions.SectionName, nameof(OriginOptions.Listen), parse.GetValue(listen) ?? Environment.GetEnvironmentVariable("EDGECACHE_LISTEN"));
+            CommandSettings.Put(settings, OriginOptions.SectionName, nameof(OriginOptions.Data), parse.GetValue(data) ?? Environment.GetEnvironmentVariable("EDGECACHE_DATA"));
+            CommandSettings.Put(settings, OriginOptions.SectionName, nameof(OriginOptions.Token), parse.GetValue(token) ?? Environment.GetEnvironmentVariable("EDGECACHE_TOKEN"));
+            CommandSettings.Put(settings, OriginOptions.SectionName, nameof(OriginOptions.Content), parse.GetValue(content) ?? Environment.GetEnvironmentVariable("EDGECACHE_CONTENT"));
+            var configPath = parse.GetValue(config)?.FullName ?? Environment.GetEnvironmentVariable("EDGECACHE_CONFIG");
+            if (configPath is not null && !File.Exists(configPath))
+            {
+                throw new UsageException($"--config: file '{configPath}' not found");
+            }
+
+            WebApplication app;
+            try
+            {
+                app = await OriginApplication.CreateAsync(settings, configPath, cancellationToken: cancellationToken);
+            }
+            catch (OptionsValidationException invalid)
+            {
+                throw new UsageException(string.Join("; ", invalid.Failures));
+            }
+
+            await using (app)
+            {
+                try
+                {
+                    await app.StartAsync(cancellationToken);
+                }
+                catch (IOException bindFailure)
+                {
+                    await Console.Error.WriteLineAsync($"edgecache: cannot listen: {bindFailure.Message}");
+                    return EdgeCacheCommand.Failed;
+                }
+
+                foreach (var address in app.ListeningAddresses())
+                {
+                    await output.WriteLineAsync($"origin listening on {address}");
+                }
+
+                await output.FlushAsync(cancellationToken);
+                await app.WaitForShutdownAsync(cancellationToken);
+            }
+
+            return EdgeCacheCommand.Ok;
+        });
+        return command;
+    }
+}

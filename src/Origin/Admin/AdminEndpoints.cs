@@ -1,0 +1,302 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EdgeCache.Origin.Content;
+using EdgeCache.Origin.Hosting;
+using EdgeCache.Origin.Publishing;
+using EdgeCache.Replication.Changes;
+using EdgeCache.Replication.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace EdgeCache.Origin.Admin;
+
+/// <summary>
+/// The admin API under <c>/_admin/</c>: publish, delete, purge, read the change log. Every call
+/// needs the bearer token; without a configured token the whole API answers 403.
+/// </summary>
+internal static partial class AdminEndpoints
+{
+    public const string Prefix = "/_admin";
+    private const string ContentPrefix = Prefix + "/content";
+
+    public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder endpoints)
+    {
+        var options = endpoints.ServiceProvider.GetRequiredService<IOptions<OriginOptions>>().Value;
+        var token = new BearerToken(options.Token);
+        var admin = endpoints.MapGroup(Prefix).AddEndpointFilter(async (invocation, next) =>
+        {
+            var context = invocation.HttpContext;
+            if (!token.IsConfigured)
+            {
+                return Error(StatusCodes.Status403Forbidden, "the admin API is disabled: no token configured");
+            }
+
+            if (!token.IsAuthorized(context.Request.Headers.Authorization.ToString()))
+            {
+                LogRejected(Logger(context), context.Connection.RemoteIpAddress?.ToString() ?? "?", context.Request.Path);
+                context.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
+                return Error(StatusCodes.Status401Unauthorized, "a valid bearer token is required");
+            }
+
+            return await next(invocation);
+        });
+
+        admin.MapPut("/content/{**path}", PutContentAsync);
+        admin.MapDelete("/content/{**path}", DeleteContentAsync);
+        admin.MapPost("/purge", PurgeAsync);
+        admin.MapGet("/changes", ChangesAsync);
+        admin.Map("/{**rest}", static () => Error(StatusCodes.Status404NotFound, "no such admin endpoint"));
+        return endpoints;
+    }
+
+    private static async Task<IResult> PutContentAsync(HttpContext context, IContentStore store, PublishPipeline pipeline, IOptions<OriginOptions> options)
+    {
+        if (!TryContentPath(context, out var path, out var error))
+        {
+            return BadRequest(context, error);
+        }
+
+        var request = context.Request;
+        var contentType = request.ContentType ?? "application/octet-stream";
+        if (!MediaTypeHeaderValue.TryParse(contentType, out _))
+        {
+            return BadRequest(context, $"Content-Type '{contentType}' is not a media type");
+        }
+
+        if (!TryTags(request.Headers["X-Tags"].ToString(), out var tags, out error))
+        {
+            return BadRequest(context, error);
+        }
+
+        var maxBytes = options.Value.MaxBodyBytes;
+        if (request.ContentLength > maxBytes)
+        {
+            return BadRequest(context, $"the content is larger than the limit of {maxBytes} bytes");
+        }
+
+        string hash;
+        long size;
+        try
+        {
+            hash = await store.WriteBlobAsync(request.Body, maxBytes, context.RequestAborted);
+            size = store.OpenBlob(hash) is { } blob ? DisposeAndGetLength(blob) : 0;
+        }
+        catch (ContentTooLargeException tooLarge)
+        {
+            return BadRequest(context, tooLarge.Message);
+        }
+
+        var cacheControl = request.Headers.CacheControl.Count > 0 ? request.Headers.CacheControl.ToString() : null;
+        var committed = await pipeline.CommitAsync(
+        [
+            new ChangeEntry
+            {
+                Op = ChangeOps.Put,
+                Path = path,
+                ETag = FileContentStore.ETagFor(hash),
+                Size = size,
+                ContentType = contentType,
+                Tags = tags,
+                CacheControl = cacheControl,
+            },
+        ], context.RequestAborted);
+        return Results.Json(new SeqReport(committed[^1].Seq), OriginJsonContext.Default.SeqReport);
+    }
+
+    private static async Task<IResult> DeleteContentAsync(HttpContext context, PublishPipeline pipeline)
+    {
+        if (!TryContentPath(context, out var path, out var error))
+        {
+            return BadRequest(context, error);
+        }
+
+        var deleted = await pipeline.DeleteAsync(path, context.RequestAborted);
+        return deleted is null
+            ? Error(StatusCodes.Status404NotFound, $"no content at '{path}'")
+            : Results.Json(new SeqReport(deleted.Seq), OriginJsonContext.Default.SeqReport);
+    }
+
+    private static async Task<IResult> PurgeAsync(HttpContext context, PublishPipeline pipeline)
+    {
+        PurgeRequest? purge;
+        try
+        {
+            purge = await JsonSerializer.DeserializeAsync(context.Request.Body, OriginJsonContext.Default.PurgeRequest, context.RequestAborted);
+        }
+        catch (JsonException invalid)
+        {
+            return BadRequest(context, $"the body is not valid JSON: {invalid.Message}");
+        }
+
+        if (purge is null)
+        {
+            return BadRequest(context, "the body must be a JSON object");
+        }
+
+        var changes = new List<ChangeEntry>();
+        foreach (var path in purge.Paths ?? [])
+        {
+            if (!ContentPath.TryNormalize(path ?? string.Empty, out var normal, out var error))
+            {
+                return BadRequest(context, $"paths: {error}");
+            }
+
+            changes.Add(new ChangeEntry { Op = ChangeOps.PurgePath, Path = normal, Soft = purge.Soft });
+        }
+
+        foreach (var prefix in purge.Prefixes ?? [])
+        {
+            var raw = prefix ?? string.Empty;
+            var checkedPart = raw.Length > 1 && raw.EndsWith('/') ? raw[..^1] : raw;
+            if (raw != "/" && !ContentPath.TryNormalize(checkedPart, out _, out var error))
+            {
+                return BadRequest(context, $"prefixes: {error}");
+            }
+
+            changes.Add(new ChangeEntry { Op = ChangeOps.PurgePrefix, Path = raw, Soft = purge.Soft });
+        }
+
+        foreach (var tag in purge.Tags ?? [])
+        {
+            if (!TryTags(tag ?? string.Empty, out var single, out var error) || single.Count != 1)
+            {
+                return BadRequest(context, $"tags: {(error.Length > 0 ? error : $"'{tag}' is not one tag")}");
+            }
+
+            changes.Add(new ChangeEntry { Op = ChangeOps.PurgeTag, Tags = single, Soft = purge.Soft });
+        }
+
+        if (purge.All)
+        {
+            changes.Add(new ChangeEntry { Op = ChangeOps.PurgeAll, Soft = purge.Soft });
+        }
+
+        if (changes.Count == 0)
+        {
+            return BadRequest(context, "nothing to purge: give paths, prefixes, tags or all");
+        }
+
+        var committed = await pipeline.CommitAsync(changes, context.RequestAborted);
+        return Results.Json(new SeqReport(committed[^1].Seq), OriginJsonContext.Default.SeqReport);
+    }
+
+    private static async Task<IResult> ChangesAsync(HttpContext context, IChangeLog log)
+    {
+        var query = context.Request.Query;
+        if (!long.TryParse(query["after"].ToString() is { Length: > 0 } a ? a : "0", out var after) || after < 0)
+        {
+            return BadRequest(context, "after must be a non-negative integer");
+        }
+
+        if (!int.TryParse(query["limit"].ToString() is { Length: > 0 } l ? l : "1000", out var limit) || limit is < 1 or > 10_000)
+        {
+            return BadRequest(context, "limit must be an integer from 1 to 10000");
+        }
+
+        var entries = await log.ReadAsync(after, limit, context.RequestAborted);
+        return Results.Json(new ChangesReport(log.Head, log.LowWaterMark, entries), OriginJsonContext.Default.ChangesReport);
+    }
+
+    /// <summary>
+    /// The content path from the raw request target, so that encoded slashes and dot-segments
+    /// are judged as sent, before anything decodes or normalises them.
+    /// </summary>
+    private static bool TryContentPath(HttpContext context, out string path, out string error)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
+        var query = raw.IndexOf('?', StringComparison.Ordinal);
+        if (query >= 0)
+        {
+            raw = raw[..query];
+        }
+
+        path = string.Empty;
+        if (!raw.StartsWith(ContentPrefix + "/", StringComparison.Ordinal))
+        {
+            error = "the content path must follow /_admin/content";
+            return false;
+        }
+
+        if (!ContentPath.TryNormalize(raw[ContentPrefix.Length..], out var encoded, out error))
+        {
+            return false;
+        }
+
+        return ContentPath.TryNormalize(Uri.UnescapeDataString(encoded), out path, out error);
+    }
+
+    private static bool TryTags(string header, out IReadOnlyList<string> tags, out string error)
+    {
+        var list = new List<string>();
+        foreach (var part in header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (part.Length > 256 || part.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            {
+                tags = [];
+                error = $"tag '{part}' must be at most 256 characters with no spaces or control characters";
+                return false;
+            }
+
+            if (!list.Contains(part, StringComparer.Ordinal))
+            {
+                list.Add(part);
+            }
+        }
+
+        tags = list;
+        error = string.Empty;
+        return true;
+    }
+
+    private static long DisposeAndGetLength(Stream blob)
+    {
+        using (blob)
+        {
+            return blob.Length;
+        }
+    }
+
+    private static IResult BadRequest(HttpContext context, string error)
+    {
+        LogBadRequest(Logger(context), context.Request.Method, context.Request.Path, error);
+        return Error(StatusCodes.Status400BadRequest, error);
+    }
+
+    private static IResult Error(int status, string message)
+        => Results.Json(new ErrorReport(message), OriginJsonContext.Default.ErrorReport, statusCode: status);
+
+    private static ILogger Logger(HttpContext context)
+        => context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminEndpoints).FullName!);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected admin request from {Remote} to {Path}: missing or wrong token")]
+    private static partial void LogRejected(ILogger logger, string remote, PathString path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Method} {Path}: {Reason}")]
+    private static partial void LogBadRequest(ILogger logger, string method, PathString path, string reason);
+}
+
+internal sealed record SeqReport(long Seq);
+
+internal sealed record ErrorReport(string Error);
+
+internal sealed record ChangesReport(long Head, long LowWaterMark, IReadOnlyList<ChangeEntry> Entries);
+
+internal sealed record PurgeRequest(
+    IReadOnlyList<string?>? Paths,
+    IReadOnlyList<string?>? Prefixes,
+    IReadOnlyList<string?>? Tags,
+    bool All,
+    bool Soft);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(SeqReport))]
+[JsonSerializable(typeof(ErrorReport))]
+[JsonSerializable(typeof(ChangesReport))]
+[JsonSerializable(typeof(PurgeRequest))]
+internal sealed partial class OriginJsonContext : JsonSerializerContext;

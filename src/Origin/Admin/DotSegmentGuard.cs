@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeCache.Origin.Admin;
+
+/// <summary>
+/// Rejects a request whose target, as sent, has <c>.</c> or <c>..</c> segments (literal or
+/// percent-encoded). Kestrel would resolve them before routing, so <c>/_admin/content/a/../../x</c>
+/// would reach another endpoint quietly; a traversal attempt deserves a clear 400 instead.
+/// </summary>
+internal sealed partial class DotSegmentGuard(RequestDelegate next, ILogger<DotSegmentGuard> logger)
+{
+    private static readonly byte[] Body = """{"error":"the request path has '.' or '..' segments"}"""u8.ToArray();
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty;
+        var query = raw.IndexOf('?', StringComparison.Ordinal);
+        var path = query >= 0 ? raw.AsSpan(0, query) : raw.AsSpan();
+        if (!HasDotSegment(path))
+        {
+            await next(context);
+            return;
+        }
+
+        LogRejected(logger, context.Request.Method, raw);
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.WriteAsync(Body, context.RequestAborted);
+    }
+
+    internal static bool HasDotSegment(ReadOnlySpan<char> path)
+    {
+        foreach (var range in path.Split('/'))
+        {
+            var segment = path[range];
+            var decoded = segment.ToString().Replace("%2e", ".", StringComparison.OrdinalIgnoreCase);
+            if (decoded is "." or "..")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Method} {Target}: dot segments in the path")]
+    private static partial void LogRejected(ILogger logger, string method, string target);
+}

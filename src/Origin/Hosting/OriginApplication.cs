@@ -1,0 +1,138 @@
+using EdgeCache.Origin.Admin;
+using EdgeCache.Origin.Content;
+using EdgeCache.Origin.Publishing;
+using EdgeCache.Origin.Serving;
+using EdgeCache.Replication.Changes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCache.Origin.Hosting;
+
+/// <summary>Builds the origin: the content store and change log under <c>--data</c>, the admin API and content serving.</summary>
+public static partial class OriginApplication
+{
+    /// <summary>
+    /// Opens the stores (replaying the log onto the manifest after a crash), imports
+    /// <c>Origin:Content</c> if set, and builds the web application; the caller starts it.
+    /// </summary>
+    public static async Task<WebApplication> CreateAsync(
+        IEnumerable<KeyValuePair<string, string?>> settings,
+        string? configFile = null,
+        Action<ILoggingBuilder>? logging = null,
+        TimeProvider? time = null,
+        CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        if (configFile is not null)
+        {
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        var options = builder.Configuration.GetSection(OriginOptions.SectionName).Get<OriginOptions>() ?? new OriginOptions();
+        Validate(options);
+
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        logging?.Invoke(builder.Logging);
+        builder.WebHost.UseUrls(options.Listen);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // The admin API enforces its own limit with a clear JSON error; Kestrel's only backs it up.
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes + (1 << 20);
+        });
+
+        time ??= TimeProvider.System;
+        var services = builder.Services;
+        services.AddOptions<OriginOptions>().Bind(builder.Configuration.GetSection(OriginOptions.SectionName));
+        services.AddSingleton(time);
+
+        // The stores are opened before the host is built: a store that cannot open is a start failure, not a 500 later.
+        using var loggers = LoggerFactory.Create(log =>
+        {
+            log.AddConfiguration(builder.Configuration.GetSection("Logging"));
+            logging?.Invoke(log);
+        });
+        var data = Path.GetFullPath(options.Data);
+        var store = await FileContentStore.OpenAsync(data, time, loggers.CreateLogger<FileContentStore>(), cancellationToken);
+        var log = await FileChangeLog.OpenAsync(
+            new ChangeLogOptions { Directory = Path.Combine(data, "log"), Retain = options.Retain }, time, loggers.CreateLogger<FileChangeLog>(), cancellationToken);
+        services.AddSingleton<IContentStore>(store);
+        services.AddSingleton<IChangeLog>(_ => log);
+        services.AddSingleton<PublishPipeline>();
+
+        var app = builder.Build();
+        var pipeline = app.Services.GetRequiredService<PublishPipeline>();
+        await pipeline.RecoverAsync(cancellationToken);
+        if (options.Content is not null)
+        {
+            await ImportAsync(app, pipeline, store, options.Content, cancellationToken);
+        }
+
+        app.UseMiddleware<DotSegmentGuard>();
+        app.MapAdmin();
+        app.MapContent();
+        return app;
+    }
+
+    /// <summary>The addresses the origin actually listens on (port 0 resolved), once started.</summary>
+    public static IReadOnlyCollection<string> ListeningAddresses(this WebApplication app)
+        => app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.ToArray();
+
+    private static async Task ImportAsync(WebApplication app, PublishPipeline pipeline, IContentStore store, string directory, CancellationToken cancellationToken)
+    {
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        var importer = new ContentImporter(store, loggers.CreateLogger<ContentImporter>());
+        var changes = await importer.ImportAsync(Path.GetFullPath(directory), cancellationToken);
+        var logger = loggers.CreateLogger(typeof(OriginApplication).FullName!);
+        if (changes.Count > 0)
+        {
+            var committed = await pipeline.CommitAsync(changes, cancellationToken);
+            LogImported(logger, changes.Count, directory, committed[^1].Seq);
+        }
+        else
+        {
+            LogImported(logger, 0, directory, store.AppliedSeq);
+        }
+    }
+
+    private static void Validate(OriginOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Data))
+        {
+            failures.Add("no data folder: give --data DIR");
+        }
+
+        if (!Uri.TryCreate(options.Listen, UriKind.Absolute, out var listen) || listen.Scheme is not ("http" or "https"))
+        {
+            failures.Add($"listen address '{options.Listen}' is not an absolute http:// or https:// URL");
+        }
+
+        if (options.Content is not null && !Directory.Exists(options.Content))
+        {
+            failures.Add($"content folder '{options.Content}' not found");
+        }
+
+        if (options.MaxBodyBytes <= 0)
+        {
+            failures.Add("the body size limit must be above zero");
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException(OriginOptions.SectionName, typeof(OriginOptions), failures);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Imported {Count} changed file(s) from {Directory}; now at seq {Seq}")]
+    private static partial void LogImported(ILogger logger, int count, string directory, long seq);
+}

@@ -1,0 +1,49 @@
+namespace EdgeCache.Origin.Hosting;
+
+/// <summary>Settings of the origin, bound from the <c>Origin</c> configuration section.</summary>
+public sealed class OriginOptions
+{
+    /// <summary>Configuration section the options are bound from.</summary>
+    public const string SectionName = "Origin";
+
+    /// <summary>Where edges and operators connect, e.g. <c>http://127.0.0.1:7000</c>; port 0 picks a free port.</summary>
+    public string Listen { get; set; } = "http://127.0.0.1:7000";
+
+    /// <summary>Folder holding blobs, the manifest and the change log.</summary>
+    public string Data { get; set; } = string.Empty;
+
+    /// <summary>Bearer token of the admin API; unset turns the admin API off (never open).</summary>
+    public string? Token { get; set; }
+
+    /// <summary>A directory tree imported at start; only files that changed become changes.</summary>
+    public string? Content { get; set; }
+
+    /// <summary>Largest body one publish may carry, in bytes.</summary>
+    public long MaxBodyBytes { get; set; } = 256L << 20;
+
+    /// <summary>How many change log entries compaction keeps.</summary>
+    public long Retain { get; set; } = 100_000;
+
+    /// <summary>
+    /// Caching headers by path prefix; the longest matching prefix wins. Edges hear of every
+    /// change, so they may keep content long (<c>CDN-Cache-Control</c>); browsers do not, so
+    /// their <c>Cache-Control</c> is short.
+    /// </summary>
+    public List<CachePolicyRule> CachePolicies { get; set; } = [];
+
+    /// <summary>CDN-Cache-Control for paths no rule names.</summary>
+    public string DefaultCdnCacheControl { get; set; } = "max-age=31536000";
+
+    /// <summary>Cache-Control for paths no rule names (and no publisher-given Cache-Control).</summary>
+    public string DefaultCacheControl { get; set; } = "public, max-age=60";
+}
+
+/// <summary>Caching headers for every path under <see cref="Prefix"/>.</summary>
+public sealed class CachePolicyRule
+{
+    public string Prefix { get; set; } = "/";
+
+    public string? CdnCacheControl { get; set; }
+
+    public string? CacheControl { get; set; }
+}
