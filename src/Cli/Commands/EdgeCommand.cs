@@ -1,7 +1,6 @@
 using System.CommandLine;
 using EdgeCache.Edge.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EdgeCache.Cli.Commands;
@@ -62,28 +61,7 @@ internal static class EdgeCommand
                 throw new UsageException(string.Join("; ", invalid.Failures));
             }
 
-            await using (app)
-            {
-                try
-                {
-                    await app.StartAsync(cancellationToken);
-                }
-                catch (IOException bindFailure)
-                {
-                    await Console.Error.WriteLineAsync($"edgecache: cannot listen: {bindFailure.Message}");
-                    return EdgeCacheCommand.Failed;
-                }
-
-                foreach (var address in app.ListeningAddresses())
-                {
-                    await output.WriteLineAsync($"edge listening on {address}");
-                }
-
-                await output.FlushAsync(cancellationToken);
-                await app.WaitForShutdownAsync(cancellationToken);
-            }
-
-            return EdgeCacheCommand.Ok;
+            return await ServerRun.RunAsync(app, "edge", output, cancellationToken);
         });
         return command;
     }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using EdgeCache.Origin.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace EdgeCache.Cli.Commands;
@@ -50,28 +49,7 @@ internal static class OriginCommand
                 throw new UsageException(string.Join("; ", invalid.Failures));
             }
 
-            await using (app)
-            {
-                try
-                {
-                    await app.StartAsync(cancellationToken);
-                }
-                catch (IOException bindFailure)
-                {
-                    await Console.Error.WriteLineAsync($"edgecache: cannot listen: {bindFailure.Message}");
-                    return EdgeCacheCommand.Failed;
-                }
-
-                foreach (var address in app.ListeningAddresses())
-                {
-                    await output.WriteLineAsync($"origin listening on {address}");
-                }
-
-                await output.FlushAsync(cancellationToken);
-                await app.WaitForShutdownAsync(cancellationToken);
-            }
-
-            return EdgeCacheCommand.Ok;
+            return await ServerRun.RunAsync(app, "origin", output, cancellationToken);
         });
         return command;
     }
