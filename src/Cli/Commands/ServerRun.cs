@@ -1,8 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace EdgeCache.Cli.Commands;
@@ -24,7 +20,8 @@ internal static class ServerRun
                 return EdgeCacheCommand.Failed;
             }
 
-            foreach (var address in app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses)
+            // Once started, Urls are the addresses the server bound (port 0 resolved).
+            foreach (var address in app.Urls)
             {
                 await output.WriteLineAsync($"{role} listening on {address}");
             }

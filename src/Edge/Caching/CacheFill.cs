@@ -88,11 +88,11 @@ internal sealed class CacheFill
         }
     }
 
-    public void SetHead(FillHead head, long? contentLength)
+    public void SetHead(FillHead head)
     {
         lock (_lock)
         {
-            _declaredLength = contentLength;
+            _declaredLength = head.ContentLength;
             if (!head.StoreIntended)
             {
                 _keepAll = false;

@@ -72,7 +72,10 @@ internal sealed class ResponseAdmission
             policy,
             SurrogateKeys.FromHeaders(headers),
             notShareable,
-            notStored);
+            notStored)
+        {
+            ContentLength = headers.ContentLength,
+        };
     }
 
     /// <summary>

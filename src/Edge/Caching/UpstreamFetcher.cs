@@ -247,7 +247,7 @@ internal sealed partial class UpstreamFetcher
                 head = head with { NotShareableReason = _errorDetail, NotStoredReason = _errorDetail };
             }
 
-            Fill.SetHead(head with { ContentLength = headers.ContentLength }, headers.ContentLength);
+            Fill.SetHead(head);
         }
 
         /// <summary>
@@ -272,7 +272,7 @@ internal sealed partial class UpstreamFetcher
                     _owner._cache.Remove(stored);
                 }
 
-                Fill.SetHead(head with { RevalidationFailed = true }, 0);
+                Fill.SetHead(head with { RevalidationFailed = true });
                 return;
             }
 
@@ -284,7 +284,7 @@ internal sealed partial class UpstreamFetcher
                 LogTooLargeForBudget(_owner._logger, Fill.Key, refreshed.Size);
             }
 
-            Fill.SetHead(head with { Revalidated = refreshed, NotShareableReason = null }, 0);
+            Fill.SetHead(head with { Revalidated = refreshed, NotShareableReason = null });
         }
 
         private void TryStore()

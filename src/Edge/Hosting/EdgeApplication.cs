@@ -3,9 +3,6 @@ using EdgeCache.Edge.Caching;
 using EdgeCache.Edge.Proxy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -91,10 +88,6 @@ public static class EdgeApplication
         });
         return app;
     }
-
-    /// <summary>The addresses the edge actually listens on (port 0 resolved), once started.</summary>
-    public static IReadOnlyCollection<string> ListeningAddresses(this WebApplication app)
-        => app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.ToArray();
 
     private static void Validate(EdgeOptions options, IConfigurationSection reverseProxy)
     {

@@ -34,9 +34,10 @@ internal sealed partial class DotSegmentGuard(RequestDelegate next, ILogger<DotS
     {
         foreach (var range in path.Split('/'))
         {
+            // A dot segment is at most two dots, each literal or %2e: no longer than 6 chars.
             var segment = path[range];
-            var decoded = segment.ToString().Replace("%2e", ".", StringComparison.OrdinalIgnoreCase);
-            if (decoded is "." or "..")
+            if (segment.Length is > 0 and <= 6
+                && segment.ToString().Replace("%2e", ".", StringComparison.OrdinalIgnoreCase) is "." or "..")
             {
                 return true;
             }

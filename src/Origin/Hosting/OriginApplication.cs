@@ -5,9 +5,6 @@ using EdgeCache.Origin.Serving;
 using EdgeCache.Replication.Changes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -82,10 +79,6 @@ public static partial class OriginApplication
         app.MapContent();
         return app;
     }
-
-    /// <summary>The addresses the origin actually listens on (port 0 resolved), once started.</summary>
-    public static IReadOnlyCollection<string> ListeningAddresses(this WebApplication app)
-        => app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.ToArray();
 
     private static async Task ImportAsync(WebApplication app, PublishPipeline pipeline, IContentStore store, string directory, CancellationToken cancellationToken)
     {

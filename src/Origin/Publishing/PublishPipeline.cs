@@ -26,35 +26,34 @@ internal sealed partial class PublishPipeline
 
     /// <summary>Appends <paramref name="changes"/> (all or nothing) and applies them; returns them with their seqs.</summary>
     public async Task<IReadOnlyList<ChangeEntry>> CommitAsync(IReadOnlyList<ChangeEntry> changes, CancellationToken cancellationToken)
-    {
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            var appended = await _log.AppendAsync(changes, CancellationToken.None);
-            await _store.ApplyAsync(appended, CancellationToken.None);
-            LogCommitted(_logger, appended.Count, appended[0].Seq, appended[^1].Seq);
-            return appended;
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+        => (await AppendAndApplyAsync(() => changes, cancellationToken))!;
 
     /// <summary>Deletes <paramref name="path"/>; null when there is no such path.</summary>
     public async Task<ChangeEntry?> DeleteAsync(string path, CancellationToken cancellationToken)
     {
+        // Checked under the lock, so a concurrent delete of the same path cannot log it twice.
+        var appended = await AppendAndApplyAsync(
+            () => _store.Get(path) is null ? null : [new ChangeEntry { Op = ChangeOps.Delete, Path = path }],
+            cancellationToken);
+        return appended?[0];
+    }
+
+    /// <summary>Under the lock: decides the changes (null: none), appends them durably, applies them to the manifest.</summary>
+    private async Task<IReadOnlyList<ChangeEntry>?> AppendAndApplyAsync(Func<IReadOnlyList<ChangeEntry>?> decide, CancellationToken cancellationToken)
+    {
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            if (_store.Get(path) is null)
+            if (decide() is not { } changes)
             {
                 return null;
             }
 
-            var appended = await _log.AppendAsync([new ChangeEntry { Op = ChangeOps.Delete, Path = path }], CancellationToken.None);
+            // Past this point the change is committed whatever the caller does: no cancellation.
+            var appended = await _log.AppendAsync(changes, CancellationToken.None);
             await _store.ApplyAsync(appended, CancellationToken.None);
-            return appended[0];
+            LogCommitted(_logger, appended.Count, appended[0].Seq, appended[^1].Seq);
+            return appended;
         }
         finally
         {

@@ -8,17 +8,36 @@ namespace EdgeCache.Replication.Changes;
 /// the file alone does not make its directory entry durable. .NET cannot open a directory as a
 /// file, hence libc; on Windows, NTFS makes the entry durable with the file's metadata, so it is a no-op.
 /// </summary>
-internal static class DirectorySync
+public static class DirectorySync
 {
     private const int ReadOnly = 0;
+    private const int CloseOnExec = 0x80000; // O_CLOEXEC, the same on every Linux architecture .NET runs on
     private static volatile bool s_unavailable;
 
-    /// <summary>Makes the entries of <paramref name="directory"/> durable; best effort where the platform cannot.</summary>
-    public static void Flush(string directory)
+    /// <summary>Makes the entries of <paramref name="directory"/> durable; best effort where the platform cannot; throws when the sync fails.</summary>
+    public static void Flush(string directory) => FlushCore(directory);
+
+    /// <summary>
+    /// As <see cref="Flush"/>, for callers to whom a failure only weakens durability: reports
+    /// whether the directory was synced instead of throwing.
+    /// </summary>
+    public static bool TryFlush(string directory)
+    {
+        try
+        {
+            return FlushCore(directory);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static bool FlushCore(string directory)
     {
         if (OperatingSystem.IsWindows() || s_unavailable)
         {
-            return;
+            return false;
         }
 
         // A null-terminated UTF-8 byte array marshals without unsafe code.
@@ -26,13 +45,13 @@ internal static class DirectorySync
         int fd;
         try
         {
-            fd = Open(path, ReadOnly);
+            fd = Open(path, ReadOnly | CloseOnExec);
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
             // A platform without a loadable libc keeps the file fsyncs, which most journaling file systems make enough.
             s_unavailable = true;
-            return;
+            return false;
         }
 
         if (fd < 0)
@@ -46,6 +65,8 @@ internal static class DirectorySync
             {
                 throw new IOException($"Cannot sync directory {directory} (errno {Marshal.GetLastPInvokeError()}).");
             }
+
+            return true;
         }
         finally
         {

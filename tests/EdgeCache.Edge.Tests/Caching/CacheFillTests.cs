@@ -63,7 +63,7 @@ public sealed class CacheFillTests
     public async Task A_reader_gets_all_appended_bytes_in_order_then_empty_at_Complete()
     {
         var fill = NewFill();
-        fill.SetHead(Head(), null);
+        fill.SetHead(Head());
         var reader = fill.TryJoin();
         Assert.NotNull(reader);
         var data = Pattern((2 * Chunk) + 1234);
@@ -116,7 +116,7 @@ public sealed class CacheFillTests
     public async Task A_second_reader_joining_before_any_release_reads_from_the_start()
     {
         var fill = NewFill();
-        fill.SetHead(Head(), null);
+        fill.SetHead(Head());
         var first = fill.TryJoin()!;
         var data = Pattern((3 * Chunk) + 5);
         fill.Append(data.AsSpan(0, 2 * Chunk));
@@ -137,7 +137,7 @@ public sealed class CacheFillTests
     public async Task A_second_reader_can_join_an_unstored_fill_while_nothing_is_released()
     {
         var fill = NewFill(window: Chunk);
-        fill.SetHead(Head(stored: false), null);
+        fill.SetHead(Head(stored: false));
         var first = fill.TryJoin()!;
         var data = Pattern(Chunk + 10);
         fill.Append(data);
@@ -187,7 +187,7 @@ public sealed class CacheFillTests
     public void Fail_after_Complete_changes_nothing()
     {
         var fill = NewFill();
-        fill.SetHead(Head(), null);
+        fill.SetHead(Head());
         fill.Append([1]);
         fill.Complete();
 
@@ -212,7 +212,7 @@ public sealed class CacheFillTests
     public void No_one_can_join_a_fill_whose_response_is_not_shareable()
     {
         var fill = NewFill();
-        fill.SetHead(Head(shareable: false), null);
+        fill.SetHead(Head(shareable: false));
 
         Assert.Null(fill.TryJoin());
     }
@@ -221,7 +221,7 @@ public sealed class CacheFillTests
     public async Task WaitForRoomAsync_completes_only_once_the_unread_window_fits()
     {
         var fill = NewFill(window: Chunk);
-        fill.SetHead(Head(stored: false), null);
+        fill.SetHead(Head(stored: false));
         var reader = fill.TryJoin()!;
         fill.Append(Pattern(2 * Chunk));
 
@@ -242,7 +242,7 @@ public sealed class CacheFillTests
     public async Task WaitForRoomAsync_waits_for_the_slowest_reader()
     {
         var fill = NewFill(window: Chunk);
-        fill.SetHead(Head(stored: false), null);
+        fill.SetHead(Head(stored: false));
         var fast = fill.TryJoin()!;
         var slow = fill.TryJoin()!;
         fill.Append(Pattern(2 * Chunk));
@@ -260,7 +260,7 @@ public sealed class CacheFillTests
     public async Task WaitForRoomAsync_completes_when_the_last_reader_leaves()
     {
         var fill = NewFill(window: Chunk);
-        fill.SetHead(Head(stored: false), null);
+        fill.SetHead(Head(stored: false));
         var reader = fill.TryJoin()!;
         fill.Append(Pattern(3 * Chunk));
         var wait = fill.WaitForRoomAsync(CancellationToken.None);
@@ -277,7 +277,7 @@ public sealed class CacheFillTests
     public void WaitForRoomAsync_never_waits_for_a_response_being_stored()
     {
         var fill = NewFill(window: Chunk);
-        fill.SetHead(Head(stored: true), null);
+        fill.SetHead(Head(stored: true));
         _ = fill.TryJoin()!;
 
         fill.Append(Pattern(4 * Chunk));
@@ -289,7 +289,7 @@ public sealed class CacheFillTests
     public void WaitForRoomAsync_waits_once_a_stored_response_grows_beyond_maxKept()
     {
         var fill = NewFill(window: Chunk, maxKept: 2 * Chunk);
-        fill.SetHead(Head(stored: true), null);
+        fill.SetHead(Head(stored: true));
         _ = fill.TryJoin()!;
 
         fill.Append(Pattern(2 * Chunk));
@@ -303,7 +303,7 @@ public sealed class CacheFillTests
     public void WaitForRoomAsync_does_not_wait_without_readers()
     {
         var fill = NewFill(window: Chunk);
-        fill.SetHead(Head(stored: false), null);
+        fill.SetHead(Head(stored: false));
 
         fill.Append(Pattern(4 * Chunk));
 
@@ -314,7 +314,7 @@ public sealed class CacheFillTests
     public void TryJoin_returns_null_after_leading_chunks_were_released()
     {
         var fill = NewFill(window: Chunk);
-        fill.SetHead(Head(stored: false), null);
+        fill.SetHead(Head(stored: false));
         var reader = fill.TryJoin()!;
         fill.Append(Pattern(2 * Chunk));
 
@@ -327,7 +327,7 @@ public sealed class CacheFillTests
     public void TryJoin_still_works_while_a_stored_response_keeps_every_chunk()
     {
         var fill = NewFill(window: Chunk);
-        fill.SetHead(Head(stored: true), null);
+        fill.SetHead(Head(stored: true));
         var reader = fill.TryJoin()!;
         fill.Append(Pattern(3 * Chunk));
 
@@ -340,7 +340,7 @@ public sealed class CacheFillTests
     public async Task A_reader_after_release_keeps_reading_the_chunks_it_has_not_read()
     {
         var fill = NewFill(window: Chunk);
-        fill.SetHead(Head(stored: false), null);
+        fill.SetHead(Head(stored: false));
         var reader = fill.TryJoin()!;
         var data = Pattern((3 * Chunk) + 77);
         fill.Append(data.AsSpan(0, 2 * Chunk));
@@ -365,7 +365,7 @@ public sealed class CacheFillTests
     public async Task CreateStoredBody_copies_a_small_body_exactly(int length)
     {
         var fill = NewFill();
-        fill.SetHead(Head(), null);
+        fill.SetHead(Head());
         var data = Pattern(length);
         fill.Append(data);
         fill.Complete();
@@ -386,7 +386,7 @@ public sealed class CacheFillTests
     public async Task CreateStoredBody_keeps_a_large_body_intact(int length)
     {
         var fill = NewFill();
-        fill.SetHead(Head(), null);
+        fill.SetHead(Head());
         var data = Pattern(length, seed: 3);
         for (var offset = 0; offset < length; offset += 5000)
         {
@@ -407,7 +407,7 @@ public sealed class CacheFillTests
     public async Task A_large_stored_body_outlives_the_fill_until_its_own_release()
     {
         var fill = NewFill();
-        fill.SetHead(Head(), null);
+        fill.SetHead(Head());
         var reader = fill.TryJoin()!;
         var data = Pattern(100 * 1024, seed: 11);
         fill.Append(data);
@@ -429,7 +429,7 @@ public sealed class CacheFillTests
     public async Task The_last_bytes_of_a_declared_length_wait_for_Complete_so_no_client_finishes_before_the_store()
     {
         var fill = NewFill();
-        fill.SetHead(Head(), contentLength: 100);
+        fill.SetHead(Head() with { ContentLength = 100 });
         var reader = fill.TryJoin()!;
 
         fill.Append(Pattern(60));
@@ -450,7 +450,7 @@ public sealed class CacheFillTests
     public void CreateStoredBody_returns_null_once_chunks_were_released()
     {
         var fill = NewFill(window: Chunk);
-        fill.SetHead(Head(stored: false), null);
+        fill.SetHead(Head(stored: false));
         var reader = fill.TryJoin()!;
         fill.Append(Pattern(2 * Chunk));
         reader.Advance(Chunk);
@@ -463,7 +463,7 @@ public sealed class CacheFillTests
     public void Leaving_an_unstored_fill_as_the_last_reader_aborts_the_upstream()
     {
         var fill = NewFill();
-        fill.SetHead(Head(stored: false), null);
+        fill.SetHead(Head(stored: false));
         var first = fill.TryJoin()!;
         var second = fill.TryJoin()!;
 
@@ -478,7 +478,7 @@ public sealed class CacheFillTests
     public void Leaving_a_fill_that_is_being_stored_does_not_abort_the_upstream()
     {
         var fill = NewFill();
-        fill.SetHead(Head(stored: true), null);
+        fill.SetHead(Head(stored: true));
         var reader = fill.TryJoin()!;
 
         reader.Leave();
@@ -495,7 +495,7 @@ public sealed class CacheFillTests
         var head = Head();
         Assert.False(fill.Head.IsCompleted);
 
-        fill.SetHead(head, null);
+        fill.SetHead(head);
 
         Assert.True(fill.Head.IsCompletedSuccessfully);
         Assert.Same(head, await fill.Head);

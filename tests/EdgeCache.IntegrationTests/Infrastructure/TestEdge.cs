@@ -36,7 +36,7 @@ public sealed class TestEdge : IAsyncDisposable
         all.TryAdd("Edge:Listen", "http://127.0.0.1:0");
         var app = EdgeApplication.Build(all, configFile, logging => logging.AddProvider(logs), time);
         await app.StartAsync();
-        return new TestEdge(app, app.ListeningAddresses().First(), logs);
+        return new TestEdge(app, app.Urls.First(), logs);
     }
 
     public static Task<TestEdge> InFrontOfAsync(TestUpstream upstream, params (string Key, string Value)[] settings)

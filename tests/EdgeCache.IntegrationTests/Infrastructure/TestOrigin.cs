@@ -55,7 +55,7 @@ public sealed class TestOrigin : IAsyncDisposable
 
         var app = await OriginApplication.CreateAsync(all, logging: logging => logging.AddProvider(logs));
         await app.StartAsync();
-        return new TestOrigin(app, app.ListeningAddresses().First(), data, logs);
+        return new TestOrigin(app, app.Urls.First(), data, logs);
     }
 
     public static string NewDataFolder() => Directory.CreateTempSubdirectory("edgecache-origin-").FullName;

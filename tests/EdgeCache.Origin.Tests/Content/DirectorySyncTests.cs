@@ -1,4 +1,4 @@
-using EdgeCache.Origin.Content;
+using EdgeCache.Replication.Changes;
 
 namespace EdgeCache.Origin.Tests.Content;
 
