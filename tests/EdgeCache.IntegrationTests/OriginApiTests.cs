@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -225,6 +226,84 @@ public sealed class OriginApiTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.TryGetProperty("error", out _));
         Assert.Equal(0, (await origin.ChangesAsync()).GetProperty("head").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("wait=some")]
+    [InlineData("wait=all&timeout=abc")]
+    [InlineData("wait=all&timeout=10m")]
+    [InlineData("wait=all&timeout=0s")]
+    [InlineData("wait=all&timeout=-1s")]
+    [InlineData("timeout=5s")]
+    [InlineData("wait=all&wait=all")]
+    public async Task A_bad_wait_is_rejected_and_nothing_is_written(string query)
+    {
+        await using var origin = await TestOrigin.StartAsync();
+
+        using var put = await origin.Admin.PutAsync($"/_admin/content/a?{query}", new StringContent("a"));
+        using var purge = await origin.Admin.PostAsync($"/_admin/purge?{query}", new StringContent("""{"all":true}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, purge.StatusCode);
+        Assert.True((await put.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("error", out _));
+        Assert.Equal(0, (await origin.ChangesAsync()).GetProperty("head").GetInt64());
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(origin.Data, "blobs"), "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Mutating_calls_accept_wait_all_and_for_now_return_at_once()
+    {
+        await using var origin = await TestOrigin.StartAsync();
+
+        using var put = await origin.Admin.PutAsync("/_admin/content/w?wait=all&timeout=5s", new StringContent("w"));
+        using var purge = await origin.Admin.PostAsync("/_admin/purge?wait=all&timeout=500ms", new StringContent("""{"all":true}""", Encoding.UTF8, "application/json"));
+        using var delete = await origin.Admin.DeleteAsync("/_admin/content/w?wait=all");
+        using var none = await origin.Admin.PutAsync("/_admin/content/n?wait=none", new StringContent("n"));
+
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, purge.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, none.StatusCode);
+        Assert.Equal(4, (await origin.ChangesAsync()).GetProperty("head").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("max-age=abc")]
+    [InlineData("max-age=\"1")]
+    public async Task A_bad_cache_control_on_a_put_is_rejected(string cacheControl)
+    {
+        await using var origin = await TestOrigin.StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/_admin/content/cc") { Content = new StringContent("cc") };
+        request.Headers.TryAddWithoutValidation("Cache-Control", cacheControl);
+
+        using var response = await origin.Admin.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(0, (await origin.ChangesAsync()).GetProperty("head").GetInt64());
+    }
+
+    [Fact]
+    public async Task The_origin_compacts_its_log_every_maintenance_interval()
+    {
+        await using var origin = await TestOrigin.StartAsync(
+            null,
+            ("Origin:MaintenanceInterval", "00:00:00.1"),
+            ("Origin:Log:Retain", "5"),
+            ("Origin:Log:SegmentBytes", "300"));
+        for (var i = 0; i < 30; i++)
+        {
+            await origin.PutAsync($"/page/{i}", $"page {i}");
+        }
+
+        Assert.True(await Deadline.UntilAsync(
+            async () => (await origin.ChangesAsync()).GetProperty("lowWaterMark").GetInt64() > 1,
+            TimeSpan.FromSeconds(10)));
+        var changes = await origin.ChangesAsync();
+        var low = changes.GetProperty("lowWaterMark").GetInt64();
+        Assert.InRange(low, 2, 26);
+        Assert.Equal(low, changes.GetProperty("entries")[0].GetProperty("seq").GetInt64());
+        Assert.Equal(30, changes.GetProperty("head").GetInt64());
+        Assert.Equal("page 0", await origin.Client.GetStringAsync("/page/0"));
     }
 
     [Fact]

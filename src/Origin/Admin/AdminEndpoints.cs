@@ -44,6 +44,16 @@ internal static partial class AdminEndpoints
                 return Error(StatusCodes.Status401Unauthorized, "a valid bearer token is required");
             }
 
+            if (!WaitRequest.TryParse(context.Request.Query, out var wait, out var waitError))
+            {
+                return BadRequest(context, waitError);
+            }
+
+            if (wait is not null)
+            {
+                context.Features.Set(wait);
+            }
+
             return await next(invocation);
         });
 
@@ -51,6 +61,7 @@ internal static partial class AdminEndpoints
         admin.MapDelete("/content/{**path}", DeleteContentAsync);
         admin.MapPost("/purge", PurgeAsync);
         admin.MapGet("/changes", ChangesAsync);
+        MapPublish(admin);
         admin.Map("/{**rest}", static () => Error(StatusCodes.Status404NotFound, "no such admin endpoint"));
         return endpoints;
     }
@@ -64,9 +75,15 @@ internal static partial class AdminEndpoints
 
         var request = context.Request;
         var contentType = request.ContentType ?? "application/octet-stream";
-        if (!MediaTypeHeaderValue.TryParse(contentType, out _))
+        if (!IsMediaType(contentType))
         {
             return BadRequest(context, $"Content-Type '{contentType}' is not a media type");
+        }
+
+        var cacheControl = request.Headers.CacheControl.Count > 0 ? request.Headers.CacheControl.ToString() : null;
+        if (cacheControl is not null && !IsCacheControl(cacheControl))
+        {
+            return BadRequest(context, $"Cache-Control '{cacheControl}' is not a Cache-Control value");
         }
 
         if (!TryTags(request.Headers["X-Tags"].ToString(), out var tags, out error))
@@ -81,18 +98,18 @@ internal static partial class AdminEndpoints
         }
 
         string hash;
-        long size;
         try
         {
-            hash = await store.WriteBlobAsync(request.Body, maxBytes, context.RequestAborted);
-            size = store.OpenBlob(hash) is { } blob ? DisposeAndGetLength(blob) : 0;
+            hash = await store.WriteBlobAsync(request.Body, maxBytes, cancellationToken: context.RequestAborted);
         }
         catch (ContentTooLargeException tooLarge)
         {
             return BadRequest(context, tooLarge.Message);
         }
 
-        var cacheControl = request.Headers.CacheControl.Count > 0 ? request.Headers.CacheControl.ToString() : null;
+        // Pinned until the put is in the manifest, however long the commit waits for the lock.
+        using var pin = store.PinBlobs([hash]);
+        var size = store.BlobSize(hash) ?? 0;
         var committed = await pipeline.CommitAsync(
         [
             new ChangeEntry
@@ -162,14 +179,14 @@ internal static partial class AdminEndpoints
             changes.Add(new ChangeEntry { Op = ChangeOps.PurgePrefix, Path = raw, Soft = purge.Soft });
         }
 
-        foreach (var tag in purge.Tags ?? [])
+        if (!TryTagList(purge.Tags, out var tags, out var tagError))
         {
-            if (!TryTags(tag ?? string.Empty, out var single, out var error) || single.Count != 1)
-            {
-                return BadRequest(context, $"tags: {(error.Length > 0 ? error : $"'{tag}' is not one tag")}");
-            }
+            return BadRequest(context, $"tags: {tagError}");
+        }
 
-            changes.Add(new ChangeEntry { Op = ChangeOps.PurgeTag, Tags = single, Soft = purge.Soft });
+        foreach (var tag in tags)
+        {
+            changes.Add(new ChangeEntry { Op = ChangeOps.PurgeTag, Tags = [tag], Soft = purge.Soft });
         }
 
         if (purge.All)
@@ -231,21 +248,26 @@ internal static partial class AdminEndpoints
         return ContentPath.TryNormalize(Uri.UnescapeDataString(encoded), out path, out error);
     }
 
+    /// <summary>Tags from an <c>X-Tags</c> header: a comma list.</summary>
     private static bool TryTags(string header, out IReadOnlyList<string> tags, out string error)
+        => TryTagList(header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), out tags, out error);
+
+    /// <summary>Tags from a JSON list, each one tag; duplicates are dropped.</summary>
+    private static bool TryTagList(IReadOnlyList<string?>? given, out IReadOnlyList<string> tags, out string error)
     {
         var list = new List<string>();
-        foreach (var part in header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var tag in given ?? [])
         {
-            if (part.Length > 256 || part.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            if (string.IsNullOrEmpty(tag) || tag.Length > 256 || tag.Any(c => c == ',' || char.IsWhiteSpace(c) || char.IsControl(c)))
             {
                 tags = [];
-                error = $"tag '{part}' must be at most 256 characters with no spaces or control characters";
+                error = $"tag '{tag}' must be 1 to 256 characters with no commas, spaces or control characters";
                 return false;
             }
 
-            if (!list.Contains(part, StringComparer.Ordinal))
+            if (!list.Contains(tag, StringComparer.Ordinal))
             {
-                list.Add(part);
+                list.Add(tag);
             }
         }
 
@@ -254,13 +276,12 @@ internal static partial class AdminEndpoints
         return true;
     }
 
-    private static long DisposeAndGetLength(Stream blob)
-    {
-        using (blob)
-        {
-            return blob.Length;
-        }
-    }
+    // Values the origin will send back as headers: no control characters may get through.
+    private static bool IsMediaType(string value)
+        => !value.Any(char.IsControl) && MediaTypeHeaderValue.TryParse(value, out _);
+
+    private static bool IsCacheControl(string value)
+        => value.Length <= 1024 && !value.Any(char.IsControl) && CacheControlHeaderValue.TryParse(value, out _);
 
     private static IResult BadRequest(HttpContext context, string error)
     {
@@ -299,4 +320,9 @@ internal sealed record PurgeRequest(
 [JsonSerializable(typeof(ErrorReport))]
 [JsonSerializable(typeof(ChangesReport))]
 [JsonSerializable(typeof(PurgeRequest))]
+[JsonSerializable(typeof(PublishRequest))]
+[JsonSerializable(typeof(BatchStatus))]
+[JsonSerializable(typeof(BatchReport))]
+[JsonSerializable(typeof(BlobReport))]
+[JsonSerializable(typeof(MissingReport))]
 internal sealed partial class OriginJsonContext : JsonSerializerContext;

@@ -146,7 +146,7 @@ public sealed partial class ContentImporter(IContentStore store, ILogger<Content
         var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (stream.ConfigureAwait(false))
         {
-            hash = await store.WriteBlobAsync(stream, MaxFileBytes, cancellationToken).ConfigureAwait(false);
+            hash = await store.WriteBlobAsync(stream, MaxFileBytes, cancellationToken: cancellationToken).ConfigureAwait(false);
             // The bytes actually hashed, even if the file grew or shrank since it was listed.
             size = stream.Position;
         }

@@ -38,6 +38,9 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
     private readonly ILogger<FileContentStore> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    // Pinned hashes and their lease counts; the collector must leave them alone. Also the pin lock.
+    private readonly Dictionary<string, int> _pins = new(StringComparer.Ordinal);
+
     // Temp files being written right now; the collector must leave them alone.
     private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
 
@@ -131,7 +134,33 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
     /// <summary>False for a malformed hash as well as a missing blob.</summary>
     public bool HasBlob(string hash) => IsValidHash(hash) && File.Exists(BlobPath(hash));
 
-    public async Task<string> WriteBlobAsync(Stream content, long maxBytes, CancellationToken cancellationToken = default)
+    public long? BlobSize(string hash)
+    {
+        if (!IsValidHash(hash))
+        {
+            return null;
+        }
+
+        var blob = new FileInfo(BlobPath(hash));
+        return blob.Exists ? blob.Length : null;
+    }
+
+    public IDisposable PinBlobs(IReadOnlyCollection<string> hashes)
+    {
+        ArgumentNullException.ThrowIfNull(hashes);
+        var pinned = hashes.Distinct(StringComparer.Ordinal).ToArray();
+        lock (_pins)
+        {
+            foreach (var hash in pinned)
+            {
+                _pins[hash] = _pins.GetValueOrDefault(hash) + 1;
+            }
+        }
+
+        return new PinLease(this, pinned);
+    }
+
+    public async Task<string> WriteBlobAsync(Stream content, long maxBytes, string? expectedHash = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
@@ -168,6 +197,12 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
                 }
 
                 hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+            }
+
+            if (expectedHash is not null && !string.Equals(hash, expectedHash, StringComparison.Ordinal))
+            {
+                LogHashMismatch(_logger, expectedHash, hash);
+                throw new BlobHashMismatchException(expectedHash, hash);
             }
 
             var finalPath = BlobPath(hash);
@@ -330,9 +365,13 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
                         continue;
                     }
 
-                    if (TryDelete(blob.FullName))
+                    // Checked and deleted under the pin lock: a pinner that then finds the blob present keeps it.
+                    lock (_pins)
                     {
-                        deleted++;
+                        if (!_pins.ContainsKey(name) && TryDelete(blob.FullName))
+                        {
+                            deleted++;
+                        }
                     }
                 }
             }
@@ -504,13 +543,47 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
         }
     }
 
+    private void Unpin(string[] hashes)
+    {
+        lock (_pins)
+        {
+            foreach (var hash in hashes)
+            {
+                if (_pins.TryGetValue(hash, out var count) && count > 1)
+                {
+                    _pins[hash] = count - 1;
+                }
+                else
+                {
+                    _pins.Remove(hash);
+                }
+            }
+        }
+    }
+
     private sealed record Snapshot(long AppliedSeq, ImmutableSortedDictionary<string, ContentItem> Items);
+
+    private sealed class PinLease(FileContentStore store, string[] hashes) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                store.Unpin(hashes);
+            }
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Opened content store {Directory}: {Items} items, applied seq {AppliedSeq}, {Leftovers} leftover temp files removed")]
     private static partial void LogOpened(ILogger logger, string directory, int items, long appliedSeq, int leftovers);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected a blob larger than {Limit} bytes")]
     private static partial void LogTooLarge(ILogger logger, long limit);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected a blob sent as {Expected}: its content hashes to {Actual}")]
+    private static partial void LogHashMismatch(ILogger logger, string expected, string actual);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Applied {Count} changes; manifest at seq {AppliedSeq}")]
     private static partial void LogApplied(ILogger logger, int count, long appliedSeq);

@@ -25,8 +25,21 @@ public interface IContentStore
 
     bool HasBlob(string hash);
 
-    /// <summary>Stores <paramref name="content"/> as a blob and returns its hash; throws <see cref="ContentTooLargeException"/> beyond <paramref name="maxBytes"/>.</summary>
-    Task<string> WriteBlobAsync(Stream content, long maxBytes, CancellationToken cancellationToken = default);
+    /// <summary>The size of a stored blob in bytes; null when there is none (or the hash is malformed).</summary>
+    long? BlobSize(string hash);
+
+    /// <summary>
+    /// Stores <paramref name="content"/> as a blob and returns its hash; throws <see cref="ContentTooLargeException"/>
+    /// beyond <paramref name="maxBytes"/> and, when <paramref name="expectedHash"/> is given and the content
+    /// hashes otherwise, <see cref="BlobHashMismatchException"/>. Either way nothing is stored.
+    /// </summary>
+    Task<string> WriteBlobAsync(Stream content, long maxBytes, string? expectedHash = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Keeps the collector off <paramref name="hashes"/> (present or still to be written) until the lease is
+    /// disposed. A blob found present after pinning stays present while pinned.
+    /// </summary>
+    IDisposable PinBlobs(IReadOnlyCollection<string> hashes);
 
     /// <summary>Opens a blob for reading; null when there is none.</summary>
     Stream? OpenBlob(string hash);
@@ -46,4 +59,13 @@ public interface IContentStore
 public sealed class ContentTooLargeException(long limit) : Exception($"the content is larger than the limit of {limit} bytes")
 {
     public long Limit { get; } = limit;
+}
+
+/// <summary>A body did not hash to the hash it was sent for; nothing was stored.</summary>
+public sealed class BlobHashMismatchException(string expected, string actual)
+    : Exception($"the content hashes to {actual}, not {expected}")
+{
+    public string Expected { get; } = expected;
+
+    public string Actual { get; } = actual;
 }

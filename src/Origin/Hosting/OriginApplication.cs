@@ -60,11 +60,14 @@ public static partial class OriginApplication
         });
         var data = Path.GetFullPath(options.Data);
         var store = await FileContentStore.OpenAsync(data, time, loggers.CreateLogger<FileContentStore>(), cancellationToken);
-        var log = await FileChangeLog.OpenAsync(
-            new ChangeLogOptions { Directory = Path.Combine(data, "log"), Retain = options.Retain }, time, loggers.CreateLogger<FileChangeLog>(), cancellationToken);
+        options.Log.Directory = Path.Combine(data, "log");
+        var log = await FileChangeLog.OpenAsync(options.Log, time, loggers.CreateLogger<FileChangeLog>(), cancellationToken);
         services.AddSingleton<IContentStore>(store);
         services.AddSingleton<IChangeLog>(_ => log);
         services.AddSingleton<PublishPipeline>();
+        services.AddSingleton<PublishBatches>();
+        services.AddSingleton<OriginMaintenance>();
+        services.AddHostedService(provider => provider.GetRequiredService<OriginMaintenance>());
 
         var app = builder.Build();
         var pipeline = app.Services.GetRequiredService<PublishPipeline>();
@@ -118,6 +121,21 @@ public static partial class OriginApplication
         if (options.MaxBodyBytes <= 0)
         {
             failures.Add("the body size limit must be above zero");
+        }
+
+        if (options.Log.Retain < 1 || options.Log.SegmentBytes < 1 || options.Log.CachedEntries < 0)
+        {
+            failures.Add("the change log needs Retain and SegmentBytes of at least 1 and CachedEntries of at least 0");
+        }
+
+        if (options.MaintenanceInterval <= TimeSpan.Zero || options.BatchExpiry <= TimeSpan.Zero)
+        {
+            failures.Add("MaintenanceInterval and BatchExpiry must be above zero");
+        }
+
+        if (options.MaxOpenBatches < 1 || options.MaxBatchItems < 1)
+        {
+            failures.Add("MaxOpenBatches and MaxBatchItems must be at least 1");
         }
 
         if (failures.Count > 0)

@@ -1,3 +1,5 @@
+using EdgeCache.Replication.Changes;
+
 namespace EdgeCache.Origin.Hosting;
 
 /// <summary>Settings of the origin, bound from the <c>Origin</c> configuration section.</summary>
@@ -21,8 +23,23 @@ public sealed class OriginOptions
     /// <summary>Largest body one publish may carry, in bytes.</summary>
     public long MaxBodyBytes { get; set; } = 256L << 20;
 
-    /// <summary>How many change log entries compaction keeps.</summary>
-    public long Retain { get; set; } = 100_000;
+    /// <summary>
+    /// The change log (<c>Origin:Log:Retain</c>, <c>SegmentBytes</c>, <c>CachedEntries</c>); its
+    /// directory is always <c>&lt;Data&gt;/log</c>.
+    /// </summary>
+    public ChangeLogOptions Log { get; set; } = new();
+
+    /// <summary>How often the origin compacts the log, collects unreferenced blobs and drops expired batches.</summary>
+    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a publish batch stays open (or remembers its commit) after it was begun.</summary>
+    public TimeSpan BatchExpiry { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How many publish batches may be open at once; more are refused with 429.</summary>
+    public int MaxOpenBatches { get; set; } = 16;
+
+    /// <summary>How many items and deletes one publish batch may hold.</summary>
+    public int MaxBatchItems { get; set; } = 100_000;
 
     /// <summary>
     /// Caching headers by path prefix; the longest matching prefix wins. Edges hear of every

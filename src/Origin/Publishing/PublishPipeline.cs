@@ -38,6 +38,75 @@ internal sealed partial class PublishPipeline
         return appended?[0];
     }
 
+    /// <summary>
+    /// Commits a claimed batch: if any of its blobs is missing (or not its declared size) nothing
+    /// happens and the missing hashes are returned; otherwise its deletes of existing paths and its
+    /// items that differ from the manifest are appended as consecutive seqs and applied.
+    /// </summary>
+    public async Task<(BatchReport? Report, IReadOnlyList<string> Missing)> CommitBatchAsync(PublishBatch batch, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> missing = [];
+        var unchanged = 0;
+        var head = 0L;
+        var appended = await AppendAndApplyAsync(() =>
+        {
+            // Under the lock and with the batch's blobs pinned, so what is checked here is still there at apply.
+            missing = batch.MissingIn(_store);
+            if (missing.Count > 0)
+            {
+                return null;
+            }
+
+            var changes = new List<ChangeEntry>();
+            foreach (var path in batch.Deletes)
+            {
+                if (_store.Get(path) is not null)
+                {
+                    changes.Add(new ChangeEntry { Op = ChangeOps.Delete, Path = path });
+                }
+            }
+
+            foreach (var item in batch.Items)
+            {
+                if (_store.Get(item.Path) is { } current && IsSame(current, item))
+                {
+                    unchanged++;
+                    continue;
+                }
+
+                changes.Add(new ChangeEntry
+                {
+                    Op = ChangeOps.Put,
+                    Path = item.Path,
+                    ETag = FileContentStore.ETagFor(item.Hash),
+                    Size = item.Size,
+                    ContentType = item.ContentType,
+                    Tags = item.Tags,
+                    CacheControl = item.CacheControl,
+                });
+            }
+
+            head = _log.Head;
+            return changes.Count > 0 ? changes : null;
+        }, cancellationToken);
+
+        if (missing.Count > 0)
+        {
+            return (null, missing);
+        }
+
+        var report = appended is null ? new BatchReport(head, 0, unchanged) : new BatchReport(appended[^1].Seq, appended.Count, unchanged);
+        LogBatchCommitted(_logger, batch.Id, report.Changes, report.Unchanged, report.Seq);
+        return (report, []);
+    }
+
+    private static bool IsSame(ContentItem current, BatchItem item) =>
+        current.Hash == item.Hash
+        && current.Size == item.Size
+        && current.ContentType == item.ContentType
+        && current.CacheControl == item.CacheControl
+        && current.Tags.SequenceEqual(item.Tags, StringComparer.Ordinal);
+
     /// <summary>Under the lock: decides the changes (null: none), appends them durably, applies them to the manifest.</summary>
     private async Task<IReadOnlyList<ChangeEntry>?> AppendAndApplyAsync(Func<IReadOnlyList<ChangeEntry>?> decide, CancellationToken cancellationToken)
     {
@@ -87,6 +156,9 @@ internal sealed partial class PublishPipeline
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Committed {Count} change(s), seq {First}..{Last}")]
     private static partial void LogCommitted(ILogger logger, int count, long first, long last);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Committed publish batch {Batch}: {Changes} change(s), {Unchanged} unchanged, at seq {Seq}")]
+    private static partial void LogBatchCommitted(ILogger logger, string batch, int changes, int unchanged, long seq);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replayed {Count} logged change(s) onto the manifest (now at seq {Seq})")]
     private static partial void LogReplayed(ILogger logger, int count, long seq);

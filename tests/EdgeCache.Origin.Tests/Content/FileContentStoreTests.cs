@@ -96,7 +96,7 @@ public sealed class FileContentStoreTests : IDisposable
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.WriteBlobAsync(Text("never"), 100, cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.WriteBlobAsync(Text("never"), 100, cancellationToken: cancelled.Token));
 
         Assert.Empty(Directory.GetFiles(_data.Combine("tmp")));
         Assert.Empty(Directory.GetFiles(_data.Combine("blobs"), "*", SearchOption.AllDirectories));
@@ -476,6 +476,57 @@ public sealed class FileContentStoreTests : IDisposable
 
         Assert.Equal(0, await store.CollectGarbageAsync());
         Assert.True(store.HasBlob(hash));
+    }
+
+    [Fact]
+    public async Task A_pinned_blob_survives_collection_until_its_lease_ends()
+    {
+        using var store = await OpenAsync();
+        var pinnedHash = await store.WriteBlobAsync(Text("batch upload"), 100);
+        var loose = await store.WriteBlobAsync(Text("loose"), 100);
+        var lease = store.PinBlobs([pinnedHash, pinnedHash]);
+        var second = store.PinBlobs([pinnedHash]);
+        _time.Advance(TimeSpan.FromHours(2));
+
+        Assert.Equal(1, await store.CollectGarbageAsync());
+        Assert.True(store.HasBlob(pinnedHash));
+        Assert.False(store.HasBlob(loose));
+
+        lease.Dispose();
+        lease.Dispose();
+        Assert.Equal(0, await store.CollectGarbageAsync());
+        Assert.True(store.HasBlob(pinnedHash));
+
+        second.Dispose();
+        Assert.Equal(1, await store.CollectGarbageAsync());
+        Assert.False(store.HasBlob(pinnedHash));
+    }
+
+    [Fact]
+    public async Task A_blob_sent_for_another_hash_is_not_stored()
+    {
+        using var store = await OpenAsync();
+        var claimed = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("what was announced")));
+
+        var error = await Assert.ThrowsAsync<BlobHashMismatchException>(
+            () => store.WriteBlobAsync(Text("something else"), 100, claimed));
+
+        Assert.Equal(claimed, error.Expected);
+        Assert.False(store.HasBlob(claimed));
+        Assert.False(store.HasBlob(error.Actual));
+        Assert.Empty(Directory.EnumerateFiles(_data.Combine("tmp")));
+        Assert.Equal(claimed, await store.WriteBlobAsync(Text("what was announced"), 100, claimed));
+    }
+
+    [Fact]
+    public async Task Blob_size_is_the_stored_length_or_null()
+    {
+        using var store = await OpenAsync();
+        var hash = await store.WriteBlobAsync(Text("twelve bytes"), 100);
+
+        Assert.Equal(12, store.BlobSize(hash));
+        Assert.Null(store.BlobSize(new string('0', 64)));
+        Assert.Null(store.BlobSize("../../etc/passwd"));
     }
 
     [Fact]
