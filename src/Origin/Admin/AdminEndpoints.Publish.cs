@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EdgeCache.Origin.Content;
 using EdgeCache.Origin.Hosting;
 using EdgeCache.Origin.Publishing;
@@ -28,19 +27,10 @@ internal static partial class AdminEndpoints
 
     private static async Task<IResult> BeginPublishAsync(HttpContext context, IContentStore store, PublishBatches batches, IOptions<OriginOptions> options)
     {
-        PublishRequest? request;
-        try
-        {
-            request = await JsonSerializer.DeserializeAsync(context.Request.Body, OriginJsonContext.Default.PublishRequest, context.RequestAborted);
-        }
-        catch (JsonException invalid)
-        {
-            return BadRequest(context, $"the body is not valid JSON: {invalid.Message}");
-        }
-
+        var (request, invalid) = await ReadJsonAsync(context, OriginJsonContext.Default.PublishRequest);
         if (request is null)
         {
-            return BadRequest(context, "the body must be a JSON object");
+            return invalid!;
         }
 
         var limits = options.Value;

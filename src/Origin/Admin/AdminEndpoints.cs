@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using EdgeCache.Origin.Content;
 using EdgeCache.Origin.Hosting;
 using EdgeCache.Origin.Publishing;
@@ -141,19 +142,10 @@ internal static partial class AdminEndpoints
 
     private static async Task<IResult> PurgeAsync(HttpContext context, PublishPipeline pipeline)
     {
-        PurgeRequest? purge;
-        try
-        {
-            purge = await JsonSerializer.DeserializeAsync(context.Request.Body, OriginJsonContext.Default.PurgeRequest, context.RequestAborted);
-        }
-        catch (JsonException invalid)
-        {
-            return BadRequest(context, $"the body is not valid JSON: {invalid.Message}");
-        }
-
+        var (purge, invalid) = await ReadJsonAsync(context, OriginJsonContext.Default.PurgeRequest);
         if (purge is null)
         {
-            return BadRequest(context, "the body must be a JSON object");
+            return invalid!;
         }
 
         var changes = new List<ChangeEntry>();
@@ -246,6 +238,21 @@ internal static partial class AdminEndpoints
         }
 
         return ContentPath.TryNormalize(Uri.UnescapeDataString(encoded), out path, out error);
+    }
+
+    /// <summary>The body as <typeparamref name="T"/>, or the 400 that says why it is not one.</summary>
+    private static async Task<(T? Value, IResult? Invalid)> ReadJsonAsync<T>(HttpContext context, JsonTypeInfo<T> type)
+        where T : class
+    {
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync(context.Request.Body, type, context.RequestAborted);
+            return value is null ? (null, BadRequest(context, "the body must be a JSON object")) : (value, null);
+        }
+        catch (JsonException invalid)
+        {
+            return (null, BadRequest(context, $"the body is not valid JSON: {invalid.Message}"));
+        }
     }
 
     /// <summary>Tags from an <c>X-Tags</c> header: a comma list.</summary>
