@@ -138,40 +138,51 @@ public sealed partial class FileChangeLog : IChangeLog
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         ObjectDisposedException.ThrowIf(_disposed, this);
 
-        // Compaction may delete a segment between the snapshot and opening it; then read again from the new low-water mark.
-        for (var attempt = 0; ; attempt++)
+        var head = Head;
+        if (limit == 0 || after >= head)
         {
-            var head = Head;
-            if (limit == 0 || after >= head)
-            {
-                return [];
-            }
+            return [];
+        }
 
-            var start = Math.Max(after, LowWaterMark - 1) + 1;
-            if (start > head)
-            {
-                return [];
-            }
+        var start = Math.Max(after, LowWaterMark - 1) + 1;
+        if (start > head)
+        {
+            return [];
+        }
 
-            var end = start + Math.Min(limit - 1, head - start);
-            if (TryReadRecent(start, end) is { } recent)
-            {
-                return recent;
-            }
+        var end = start + Math.Min(limit - 1, head - start);
+        if (TryReadRecent(start, end) is { } recent)
+        {
+            return recent;
+        }
 
-            LogSegment[] segments;
+        var readers = new List<(LogSegment Segment, SegmentReader Reader)>();
+        try
+        {
             lock (_segmentsLock)
             {
-                segments = [.. _segments];
+                // Opened under the lock compaction deletes under, so every file is still there; an open
+                // file stays readable after compaction unlinks it. The range is worked out again in
+                // case compaction raised the low-water mark since it was first read.
+                head = Head;
+                start = Math.Max(after, _lowWaterMark - 1) + 1;
+                end = start + Math.Min(limit - 1, head - start);
+
+                var first = Math.Max(_segments.FindLastIndex(s => s.FirstSeq <= start), 0);
+                for (var i = first; i < _segments.Count && _segments[i].FirstSeq <= end; i++)
+                {
+                    var segment = _segments[i];
+                    readers.Add((segment, SegmentReader.Open(segment.Path, segment.OffsetAtOrBefore(start), segment.Length)));
+                }
             }
 
-            try
+            return await ReadSegmentsAsync(readers, start, end, cancellationToken);
+        }
+        finally
+        {
+            foreach (var (_, reader) in readers)
             {
-                return await ReadSegmentsAsync(segments, start, end, cancellationToken);
-            }
-            catch (FileNotFoundException) when (attempt < 3)
-            {
-                // Compacted away meanwhile: the next attempt starts at the raised low-water mark.
+                await reader.DisposeAsync();
             }
         }
     }
@@ -218,7 +229,6 @@ public sealed partial class FileChangeLog : IChangeLog
             var deleted = 0;
             while (true)
             {
-                LogSegment oldest;
                 lock (_segmentsLock)
                 {
                     if (_segments.Count < 2 || _segments[1].FirstSeq > boundary)
@@ -226,14 +236,16 @@ public sealed partial class FileChangeLog : IChangeLog
                         break;
                     }
 
-                    oldest = _segments[0];
+                    var oldest = _segments[0];
                     _segments.RemoveAt(0);
                     dropped += _segments[0].FirstSeq - oldest.FirstSeq;
                     Volatile.Write(ref _lowWaterMark, _segments[0].FirstSeq);
+
+                    // Under the lock readers open files under. A crash before the delete only brings
+                    // back entries below the low-water mark, never loses newer ones.
+                    File.Delete(oldest.Path);
                 }
 
-                // A crash before the delete only brings back entries below the low-water mark, never loses newer ones.
-                File.Delete(oldest.Path);
                 deleted++;
             }
 
@@ -356,15 +368,12 @@ public sealed partial class FileChangeLog : IChangeLog
         return entries;
     }
 
-    private static async Task<IReadOnlyList<ChangeEntry>> ReadSegmentsAsync(LogSegment[] segments, long start, long end,
-        CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<ChangeEntry>> ReadSegmentsAsync(List<(LogSegment Segment, SegmentReader Reader)> readers,
+        long start, long end, CancellationToken cancellationToken)
     {
         var entries = new List<ChangeEntry>((int)Math.Min(end - start + 1, 1024));
-        var index = Array.FindLastIndex(segments, s => s.FirstSeq <= start);
-        for (var i = Math.Max(index, 0); i < segments.Length; i++)
+        foreach (var (segment, reader) in readers)
         {
-            var segment = segments[i];
-            await using var reader = SegmentReader.Open(segment.Path, segment.OffsetAtOrBefore(start), segment.Length);
             while (true)
             {
                 var read = await reader.ReadAsync(cancellationToken);
