@@ -211,7 +211,7 @@ public sealed class OriginFeedTests
     [Fact]
     public async Task An_edge_that_stops_acking_is_disconnected_after_three_heartbeats()
     {
-        await using var origin = await TestOrigin.StartAsync(null, ("Origin:HeartbeatInterval", "00:00:00.1"));
+        await using var origin = await TestOrigin.StartAsync(null, ("Origin:HeartbeatInterval", "00:00:00.25"));
         await using var edge = await FeedReader.ConnectAsync(origin, "e1");
         var connectedAtFirst = Edge(await FleetAsync(origin), "e1").GetProperty("connected").GetBoolean();
 
@@ -230,12 +230,13 @@ public sealed class OriginFeedTests
     [Fact]
     public async Task Closing_the_feed_marks_the_edge_disconnected_at_once()
     {
+        // Three missed heartbeats would take 90 s: only the stream's end can disconnect it in time.
         await using var origin = await TestOrigin.StartAsync(null, ("Origin:HeartbeatInterval", "00:00:30"));
         var edge = await FeedReader.ConnectAsync(origin, "e1");
         Assert.True(Edge(await FleetAsync(origin), "e1").GetProperty("connected").GetBoolean());
 
         await edge.DisposeAsync();
-        Assert.True(await Deadline.UntilAsync(async () => !Edge(await FleetAsync(origin), "e1").GetProperty("connected").GetBoolean(), TimeSpan.FromSeconds(1)));
+        Assert.True(await Deadline.UntilAsync(async () => !Edge(await FleetAsync(origin), "e1").GetProperty("connected").GetBoolean(), Patience));
     }
 
     [Fact]
@@ -275,7 +276,7 @@ public sealed class OriginFeedTests
         await using var silent = await FeedReader.ConnectAsync(origin, "silent");
         acker.AckEveryChange();
 
-        using var purge = await origin.Admin.PostAsJsonAsync("/_admin/purge?wait=all&timeout=300ms", new { paths = new[] { "/a.txt" } });
+        using var purge = await origin.Admin.PostAsJsonAsync("/_admin/purge?wait=all&timeout=2s", new { paths = new[] { "/a.txt" } });
         var report = await purge.Content.ReadFromJsonAsync<JsonElement>();
         using var delete = await origin.Admin.DeleteAsync("/_admin/content/a.txt?wait=all&timeout=300ms");
 
