@@ -251,7 +251,7 @@ public sealed class OriginApiTests
     }
 
     [Fact]
-    public async Task Mutating_calls_accept_wait_all_and_for_now_return_at_once()
+    public async Task Mutating_calls_with_wait_all_and_no_connected_edges_return_at_once()
     {
         await using var origin = await TestOrigin.StartAsync();
 
@@ -264,6 +264,8 @@ public sealed class OriginApiTests
         Assert.Equal(HttpStatusCode.OK, purge.StatusCode);
         Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
         Assert.Equal(HttpStatusCode.OK, none.StatusCode);
+        Assert.Equal("""{"seq":1,"acked":[],"pending":[]}""", await put.Content.ReadAsStringAsync());
+        Assert.Equal("""{"seq":4}""", await none.Content.ReadAsStringAsync());
         Assert.Equal(4, (await origin.ChangesAsync()).GetProperty("head").GetInt64());
     }
 

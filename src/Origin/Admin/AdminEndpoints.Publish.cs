@@ -1,6 +1,7 @@
 using EdgeCache.Origin.Content;
 using EdgeCache.Origin.Hosting;
 using EdgeCache.Origin.Publishing;
+using EdgeCache.Replication.Fleet;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -148,7 +149,7 @@ internal static partial class AdminEndpoints
             : BadRequest(context, $"blob {hash} is {size} bytes, but was announced as {declared}");
     }
 
-    private static async Task<IResult> CommitPublishAsync(HttpContext context, string batch, PublishBatches batches, PublishPipeline pipeline)
+    private static async Task<IResult> CommitPublishAsync(HttpContext context, string batch, PublishBatches batches, PublishPipeline pipeline, FleetRegistry fleet)
     {
         if (batches.Find(batch) is not { } found)
         {
@@ -160,28 +161,31 @@ internal static partial class AdminEndpoints
             case CommitClaim.Busy:
                 return Error(StatusCodes.Status409Conflict, $"publish batch {batch} is being committed by another call");
             case CommitClaim.Committed:
-                return Results.Json(found.Report!, OriginJsonContext.Default.BatchReport);
+                return await BatchAnswerAsync(context, fleet, found.Report!);
             case CommitClaim.Closed:
                 return NoSuchBatch(batch);
         }
 
         BatchReport? report = null;
+        IReadOnlyList<string> missing;
         try
         {
-            (report, var missing) = await pipeline.CommitBatchAsync(found, context.RequestAborted);
-            if (report is null)
-            {
-                var message = $"publish batch {batch} lacks {missing.Count} blob(s); upload them and commit again";
-                LogBadRequest(Logger(context), context.Request.Method, context.Request.Path, message);
-                return Results.Json(new MissingReport(message, missing), OriginJsonContext.Default.MissingReport, statusCode: StatusCodes.Status409Conflict);
-            }
-
-            return Results.Json(report, OriginJsonContext.Default.BatchReport);
+            (report, missing) = await pipeline.CommitBatchAsync(found, context.RequestAborted);
         }
         finally
         {
             found.EndCommit(report);
         }
+
+        if (report is null)
+        {
+            var message = $"publish batch {batch} lacks {missing.Count} blob(s); upload them and commit again";
+            LogBadRequest(Logger(context), context.Request.Method, context.Request.Path, message);
+            return Results.Json(new MissingReport(message, missing), OriginJsonContext.Default.MissingReport, statusCode: StatusCodes.Status409Conflict);
+        }
+
+        // Waited for after the commit is recorded, so a retry meanwhile gets the answer instead of 409.
+        return await BatchAnswerAsync(context, fleet, report);
     }
 
     private static IResult AbortPublish(string batch, PublishBatches batches)

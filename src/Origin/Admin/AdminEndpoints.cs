@@ -4,7 +4,9 @@ using System.Text.Json.Serialization.Metadata;
 using EdgeCache.Origin.Content;
 using EdgeCache.Origin.Hosting;
 using EdgeCache.Origin.Publishing;
+using EdgeCache.Origin.Replication;
 using EdgeCache.Replication.Changes;
+using EdgeCache.Replication.Fleet;
 using EdgeCache.Replication.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -30,21 +32,9 @@ internal static partial class AdminEndpoints
     {
         var options = endpoints.ServiceProvider.GetRequiredService<IOptions<OriginOptions>>().Value;
         var token = new BearerToken(options.Token);
-        var admin = endpoints.MapGroup(Prefix).AddEndpointFilter(async (invocation, next) =>
+        var admin = endpoints.MapGroup(Prefix).AddEndpointFilter(new TokenFilter(token, "admin API")).AddEndpointFilter(async (invocation, next) =>
         {
             var context = invocation.HttpContext;
-            if (!token.IsConfigured)
-            {
-                return Error(StatusCodes.Status403Forbidden, "the admin API is disabled: no token configured");
-            }
-
-            if (!token.IsAuthorized(context.Request.Headers.Authorization.ToString()))
-            {
-                LogRejected(Logger(context), context.Connection.RemoteIpAddress?.ToString() ?? "?", context.Request.Path);
-                context.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
-                return Error(StatusCodes.Status401Unauthorized, "a valid bearer token is required");
-            }
-
             if (!WaitRequest.TryParse(context.Request.Query, out var wait, out var waitError))
             {
                 return BadRequest(context, waitError);
@@ -63,11 +53,12 @@ internal static partial class AdminEndpoints
         admin.MapPost("/purge", PurgeAsync);
         admin.MapGet("/changes", ChangesAsync);
         MapPublish(admin);
+        admin.MapFleet();
         admin.Map("/{**rest}", static () => Error(StatusCodes.Status404NotFound, "no such admin endpoint"));
         return endpoints;
     }
 
-    private static async Task<IResult> PutContentAsync(HttpContext context, IContentStore store, PublishPipeline pipeline, IOptions<OriginOptions> options)
+    private static async Task<IResult> PutContentAsync(HttpContext context, IContentStore store, PublishPipeline pipeline, FleetRegistry fleet, IOptions<OriginOptions> options)
     {
         if (!TryContentPath(context, out var path, out var error))
         {
@@ -124,10 +115,10 @@ internal static partial class AdminEndpoints
                 CacheControl = cacheControl,
             },
         ], context.RequestAborted);
-        return Results.Json(new SeqReport(committed[^1].Seq), OriginJsonContext.Default.SeqReport);
+        return await SeqAnswerAsync(context, fleet, committed[^1].Seq);
     }
 
-    private static async Task<IResult> DeleteContentAsync(HttpContext context, PublishPipeline pipeline)
+    private static async Task<IResult> DeleteContentAsync(HttpContext context, PublishPipeline pipeline, FleetRegistry fleet)
     {
         if (!TryContentPath(context, out var path, out var error))
         {
@@ -137,10 +128,10 @@ internal static partial class AdminEndpoints
         var deleted = await pipeline.DeleteAsync(path, context.RequestAborted);
         return deleted is null
             ? Error(StatusCodes.Status404NotFound, $"no content at '{path}'")
-            : Results.Json(new SeqReport(deleted.Seq), OriginJsonContext.Default.SeqReport);
+            : await SeqAnswerAsync(context, fleet, deleted.Seq);
     }
 
-    private static async Task<IResult> PurgeAsync(HttpContext context, PublishPipeline pipeline)
+    private static async Task<IResult> PurgeAsync(HttpContext context, PublishPipeline pipeline, FleetRegistry fleet)
     {
         var (purge, invalid) = await ReadJsonAsync(context, OriginJsonContext.Default.PurgeRequest);
         if (purge is null)
@@ -192,7 +183,7 @@ internal static partial class AdminEndpoints
         }
 
         var committed = await pipeline.CommitAsync(changes, context.RequestAborted);
-        return Results.Json(new SeqReport(committed[^1].Seq), OriginJsonContext.Default.SeqReport);
+        return await SeqAnswerAsync(context, fleet, committed[^1].Seq);
     }
 
     private static async Task<IResult> ChangesAsync(HttpContext context, IChangeLog log)
@@ -241,7 +232,7 @@ internal static partial class AdminEndpoints
     }
 
     /// <summary>The body as <typeparamref name="T"/>, or the 400 that says why it is not one.</summary>
-    private static async Task<(T? Value, IResult? Invalid)> ReadJsonAsync<T>(HttpContext context, JsonTypeInfo<T> type)
+    internal static async Task<(T? Value, IResult? Invalid)> ReadJsonAsync<T>(HttpContext context, JsonTypeInfo<T> type)
         where T : class
     {
         try
@@ -290,20 +281,17 @@ internal static partial class AdminEndpoints
     private static bool IsCacheControl(string value)
         => value.Length <= 1024 && !value.Any(char.IsControl) && CacheControlHeaderValue.TryParse(value, out _);
 
-    private static IResult BadRequest(HttpContext context, string error)
+    internal static IResult BadRequest(HttpContext context, string error)
     {
         LogBadRequest(Logger(context), context.Request.Method, context.Request.Path, error);
         return Error(StatusCodes.Status400BadRequest, error);
     }
 
-    private static IResult Error(int status, string message)
+    internal static IResult Error(int status, string message)
         => Results.Json(new ErrorReport(message), OriginJsonContext.Default.ErrorReport, statusCode: status);
 
     private static ILogger Logger(HttpContext context)
         => context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminEndpoints).FullName!);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected admin request from {Remote} to {Path}: missing or wrong token")]
-    private static partial void LogRejected(ILogger logger, string remote, PathString path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Method} {Path}: {Reason}")]
     private static partial void LogBadRequest(ILogger logger, string method, PathString path, string reason);
@@ -332,4 +320,5 @@ internal sealed record PurgeRequest(
 [JsonSerializable(typeof(BatchReport))]
 [JsonSerializable(typeof(BlobReport))]
 [JsonSerializable(typeof(MissingReport))]
+[JsonSerializable(typeof(BatchWaitReport))]
 internal sealed partial class OriginJsonContext : JsonSerializerContext;

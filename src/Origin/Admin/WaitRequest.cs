@@ -5,8 +5,8 @@ namespace EdgeCache.Origin.Admin;
 
 /// <summary>
 /// <c>?wait=all&amp;timeout=5s</c> on a mutating admin call: wait until every connected edge
-/// acknowledged the change, at most <see cref="Timeout"/>. Parsed and validated here; until
-/// replication exists (issue 5) the call returns at once, so a request carries it as a feature.
+/// acknowledged the change, at most <see cref="Timeout"/>. Parsed and validated for every admin
+/// call and carried as a request feature; the mutating calls wait after their commit.
 /// </summary>
 internal sealed record WaitRequest(TimeSpan Timeout)
 {

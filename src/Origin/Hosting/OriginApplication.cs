@@ -1,8 +1,11 @@
 using EdgeCache.Origin.Admin;
 using EdgeCache.Origin.Content;
 using EdgeCache.Origin.Publishing;
+using EdgeCache.Origin.Replication;
 using EdgeCache.Origin.Serving;
 using EdgeCache.Replication.Changes;
+using EdgeCache.Replication.Feed;
+using EdgeCache.Replication.Fleet;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -12,7 +15,7 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeCache.Origin.Hosting;
 
-/// <summary>Builds the origin: the content store and change log under <c>--data</c>, the admin API and content serving.</summary>
+/// <summary>Builds the origin: the content store and change log under <c>--data</c>, the admin API, the replication feed and content serving.</summary>
 public static partial class OriginApplication
 {
     /// <summary>
@@ -68,6 +71,9 @@ public static partial class OriginApplication
         services.AddSingleton<PublishBatches>();
         services.AddSingleton<OriginMaintenance>();
         services.AddHostedService(provider => provider.GetRequiredService<OriginMaintenance>());
+        services.AddSingleton(new FleetRegistry(time, options.HeartbeatInterval));
+        services.AddSingleton(new FeedWriter(log, time, options.HeartbeatInterval));
+        services.AddHttpClient<EdgeStatusClient>().RemoveAllLoggers();
 
         var app = builder.Build();
         var pipeline = app.Services.GetRequiredService<PublishPipeline>();
@@ -79,6 +85,7 @@ public static partial class OriginApplication
 
         app.UseMiddleware<DotSegmentGuard>();
         app.MapAdmin();
+        app.MapReplication();
         app.MapContent();
         return app;
     }
@@ -131,6 +138,11 @@ public static partial class OriginApplication
         if (options.MaintenanceInterval <= TimeSpan.Zero || options.BatchExpiry <= TimeSpan.Zero)
         {
             failures.Add("MaintenanceInterval and BatchExpiry must be above zero");
+        }
+
+        if (options.HeartbeatInterval <= TimeSpan.Zero || options.StatusTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("HeartbeatInterval and StatusTimeout must be above zero");
         }
 
         if (options.MaxOpenBatches < 1 || options.MaxBatchItems < 1)

@@ -42,6 +42,15 @@ public sealed class OriginOptions
     public int MaxBatchItems { get; set; } = 100_000;
 
     /// <summary>
+    /// How often the feed sends each edge a heartbeat. An edge unseen (no ack, no feed connect)
+    /// for three intervals counts as disconnected.
+    /// </summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long <c>GET /_admin/status</c> waits for each edge's answer.</summary>
+    public TimeSpan StatusTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// Caching headers by path prefix; the longest matching prefix wins. Edges hear of every
     /// change, so they may keep content long (<c>CDN-Cache-Control</c>); browsers do not, so
     /// their <c>Cache-Control</c> is short.

@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Text.Json;
+using EdgeCache.Replication.Changes;
+
+namespace EdgeCache.Replication.Feed;
+
+/// <summary>
+/// Writes one subscriber's feed (<see cref="FeedProtocol"/>) from a change log to a stream as
+/// server-sent events. Every subscriber reads the log at its own pace, in pages, so a slow one
+/// never holds back the others or the publishers; each page goes out in one write and flush.
+/// </summary>
+public sealed class FeedWriter
+{
+    /// <summary>How many entries one read of the log, and so one flush, carries at most.</summary>
+    public const int DefaultPageSize = 512;
+
+    private readonly IChangeLog _log;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _heartbeatInterval;
+    private readonly int _pageSize;
+
+    /// <summary>A writer of <paramref name="log"/> sending a heartbeat every <paramref name="heartbeatInterval"/> of <paramref name="time"/>.</summary>
+    public FeedWriter(IChangeLog log, TimeProvider time, TimeSpan heartbeatInterval, int pageSize = DefaultPageSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(heartbeatInterval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        _log = log;
+        _time = time;
+        _heartbeatInterval = heartbeatInterval;
+        _pageSize = pageSize;
+    }
+
+    /// <summary>
+    /// Writes the feed of a subscriber that applied <paramref name="lastEventId"/> (null: nothing
+    /// yet, so it starts at the head) until <paramref name="cancellationToken"/> is cancelled,
+    /// which ends it with <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public async Task WriteAsync(Stream destination, long? lastEventId, CancellationToken cancellationToken)
+    {
+        var feed = new EventBatch(destination);
+        using var heartbeats = new PeriodicTimer(_heartbeatInterval, _time);
+
+        // Above the head means the origin lost entries the edge has seen: its cache cannot be trusted either.
+        var position = lastEventId ?? _log.Head;
+        if (lastEventId is { } last && (last < _log.LowWaterMark - 1 || last > _log.Head))
+        {
+            position = AddReset(feed);
+        }
+
+        feed.Add(new SseItem<object>(new FeedHeartbeat(_log.Head), FeedProtocol.HeartbeatEvent));
+        await feed.FlushAsync(cancellationToken);
+
+        Task<bool>? tick = null;
+        Task? appended = null;
+        while (true)
+        {
+            while (position < _log.Head)
+            {
+                var entries = await _log.ReadAsync(position, _pageSize, cancellationToken);
+                if (entries.Count == 0)
+                {
+                    break;
+                }
+
+                if (entries[0].Seq != position + 1)
+                {
+                    // Compaction overtook this subscriber: what it still lacks is gone from the log.
+                    position = AddReset(feed);
+                }
+                else
+                {
+                    foreach (var entry in entries)
+                    {
+                        feed.Add(new SseItem<object>(entry, FeedProtocol.ChangeEvent) { EventId = Id(entry.Seq) });
+                    }
+
+                    position = entries[^1].Seq;
+                }
+
+                await feed.FlushAsync(cancellationToken);
+            }
+
+            // Both waits outlive a wake-up by the other, so an idle feed never piles up waiters.
+            tick ??= heartbeats.WaitForNextTickAsync(cancellationToken).AsTask();
+            appended ??= _log.WaitForEntriesAsync(position, cancellationToken);
+            if (await Task.WhenAny(tick, appended) == tick)
+            {
+                if (!await tick)
+                {
+                    return;
+                }
+
+                tick = null;
+                feed.Add(new SseItem<object>(new FeedHeartbeat(_log.Head), FeedProtocol.HeartbeatEvent));
+                await feed.FlushAsync(cancellationToken);
+            }
+            else
+            {
+                await appended;
+                appended = null;
+            }
+        }
+    }
+
+    /// <summary>Adds a reset to the head (as the event id, so a reconnect resumes after it); returns the head.</summary>
+    private long AddReset(EventBatch feed)
+    {
+        var lowWaterMark = _log.LowWaterMark;
+        var head = _log.Head;
+        feed.Add(new SseItem<object>(new FeedReset(head, lowWaterMark), FeedProtocol.ResetEvent) { EventId = Id(head) });
+        return head;
+    }
+
+    private static string Id(long seq) => seq.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Events gathered for one write and flush.</summary>
+    private sealed class EventBatch(Stream destination)
+    {
+        private readonly List<SseItem<object>> _items = [];
+        private readonly MemoryStream _buffer = new();
+        private Utf8JsonWriter? _json;
+
+        public void Add(SseItem<object> item) => _items.Add(item);
+
+        public async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            _buffer.SetLength(0);
+            await SseFormatter.WriteAsync(_items.ToAsyncEnumerable(), _buffer, Format, cancellationToken);
+            _items.Clear();
+            await destination.WriteAsync(_buffer.GetBuffer().AsMemory(0, (int)_buffer.Length), cancellationToken);
+            await destination.FlushAsync(cancellationToken);
+        }
+
+        private void Format(SseItem<object> item, System.Buffers.IBufferWriter<byte> output)
+        {
+            if (_json is null)
+            {
+                _json = new Utf8JsonWriter(output);
+            }
+            else
+            {
+                _json.Reset(output);
+            }
+
+            JsonSerializer.Serialize(_json, item.Data, item.Data.GetType(), ReplicationJsonContext.Default);
+        }
+    }
+}
