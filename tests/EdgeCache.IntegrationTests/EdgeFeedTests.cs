@@ -87,20 +87,31 @@ public sealed class EdgeFeedTests
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    private static async Task<(ScriptedFeed Feed, TestUpstream Upstream, VersionedContent Content)> StartAsync()
+    /// <summary>A scripted feed, a versioned upstream and an edge following the one and fetching from the other.</summary>
+    private sealed record Rig(ScriptedFeed Feed, TestUpstream Upstream, VersionedContent Content, TestEdge Edge) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Edge.DisposeAsync();
+            await Feed.DisposeAsync();
+            await Upstream.DisposeAsync();
+        }
+    }
+
+    private static async Task<Rig> StartAsync(TimeProvider? time = null, ManifestReport? manifest = null, params (string Key, string Value)[] settings)
     {
         var content = new VersionedContent();
         var upstream = await TestUpstream.StartAsync(content.HandleAsync);
-        return (await ScriptedFeed.StartAsync(), upstream, content);
+        var feed = await ScriptedFeed.StartAsync();
+        feed.Manifest = manifest ?? feed.Manifest;
+        return new Rig(feed, upstream, content, await feed.StartEdgeAsync(upstream, time, settings));
     }
 
     [Fact]
     public async Task Put_and_delete_drop_every_variant_of_their_path_and_nothing_else()
     {
-        var (feed, upstream, content) = await StartAsync();
-        await using var _ = feed;
-        await using var __ = upstream;
-        await using var edge = await feed.StartEdgeAsync(upstream);
+        await using var rig = await StartAsync();
+        var (feed, upstream, content, edge) = rig;
         foreach (var url in new[] { "/a", "/a?q=1", "/b" })
         {
             await GetAsync(edge, url);
@@ -129,10 +140,8 @@ public sealed class EdgeFeedTests
     [Fact]
     public async Task Purge_events_invalidate_as_named_and_a_soft_purge_serves_stale_while_revalidating()
     {
-        var (feed, upstream, _) = await StartAsync();
-        await using var f = feed;
-        await using var u = upstream;
-        await using var edge = await feed.StartEdgeAsync(upstream);
+        await using var rig = await StartAsync();
+        var (feed, upstream, _, edge) = rig;
         string[] urls = ["/p/one", "/p/two", "/q/three?tags=red", "/q/four"];
         async Task CacheAllAsync()
         {
@@ -175,10 +184,8 @@ public sealed class EdgeFeedTests
     [Fact]
     public async Task Changes_apply_in_order_and_the_edge_resumes_after_its_last_applied_seq_when_the_feed_drops()
     {
-        var (feed, upstream, content) = await StartAsync();
-        await using var f = feed;
-        await using var u = upstream;
-        await using var edge = await feed.StartEdgeAsync(upstream);
+        await using var rig = await StartAsync();
+        var (feed, upstream, content, edge) = rig;
         Assert.False(Assert.Single(feed.FeedRequests).ContainsKey(FeedProtocol.LastEventIdHeader));
         await GetAsync(edge, "/order");
 
@@ -207,10 +214,8 @@ public sealed class EdgeFeedTests
     [Fact]
     public async Task The_edge_reconnects_after_the_feed_server_was_down_and_applies_what_it_missed()
     {
-        var (feed, upstream, _) = await StartAsync();
-        await using var f = feed;
-        await using var u = upstream;
-        await using var edge = await feed.StartEdgeAsync(upstream);
+        await using var rig = await StartAsync();
+        var (feed, upstream, _, edge) = rig;
         var position = feed.Push(ChangeOps.PurgePath, "/elsewhere");
         Assert.True(await feed.AckedAsync(position));
         await GetAsync(edge, "/down");
@@ -228,10 +233,8 @@ public sealed class EdgeFeedTests
     [Fact]
     public async Task A_reset_drops_everything_cached_and_the_edge_goes_on_from_the_head()
     {
-        var (feed, upstream, _) = await StartAsync();
-        await using var f = feed;
-        await using var u = upstream;
-        await using var edge = await feed.StartEdgeAsync(upstream);
+        await using var rig = await StartAsync();
+        var (feed, upstream, _, edge) = rig;
         Assert.True(await feed.AckedAsync(feed.Push(ChangeOps.PurgePath, "/unrelated")));
         await GetAsync(edge, "/kept?");
         await AssertHitAsync(edge, "/kept?");
@@ -256,10 +259,8 @@ public sealed class EdgeFeedTests
     [Fact]
     public async Task Acks_carry_applied_and_cache_stats_and_are_coalesced_one_at_a_time()
     {
-        var (feed, upstream, _) = await StartAsync();
-        await using var f = feed;
-        await using var u = upstream;
-        await using var edge = await feed.StartEdgeAsync(upstream);
+        await using var rig = await StartAsync();
+        var (feed, upstream, _, edge) = rig;
         await GetAsync(edge, "/counted");
         await AssertHitAsync(edge, "/counted");
 
@@ -296,10 +297,8 @@ public sealed class EdgeFeedTests
     [Fact]
     public async Task A_response_whose_ETag_is_not_the_latest_put_is_not_stored_as_fresh()
     {
-        var (feed, upstream, content) = await StartAsync();
-        await using var f = feed;
-        await using var u = upstream;
-        await using var edge = await feed.StartEdgeAsync(upstream);
+        await using var rig = await StartAsync();
+        var (feed, upstream, content, edge) = rig;
 
         // The origin announced v2, but the upstream (a lagging replica, say) still serves v1.
         Assert.True(await feed.AckedAsync(feed.Push(ChangeOps.Put, "/lagging", VersionedContent.ETag(2))));
@@ -316,10 +315,8 @@ public sealed class EdgeFeedTests
     [Fact]
     public async Task A_fetch_that_began_before_a_feed_purge_was_applied_is_not_stored_as_fresh()
     {
-        var (feed, upstream, content) = await StartAsync();
-        await using var f = feed;
-        await using var u = upstream;
-        await using var edge = await feed.StartEdgeAsync(upstream);
+        await using var rig = await StartAsync();
+        var (feed, upstream, content, edge) = rig;
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         content.Blocked["/raced"] = gate;
 
@@ -342,10 +339,8 @@ public sealed class EdgeFeedTests
     public async Task While_the_feed_is_silent_every_hit_is_revalidated_and_says_so_until_the_feed_is_back()
     {
         var clock = new ManualClock();
-        var (feed, upstream, _) = await StartAsync();
-        await using var f = feed;
-        await using var u = upstream;
-        await using var edge = await feed.StartEdgeAsync(upstream, clock, ("Edge:MaxFeedSilence", "00:00:10"));
+        await using var rig = await StartAsync(clock, null, ("Edge:MaxFeedSilence", "00:00:10"));
+        var (feed, upstream, _, edge) = rig;
         await GetAsync(edge, "/quiet");
         await AssertHitAsync(edge, "/quiet");
 
@@ -382,10 +377,8 @@ public sealed class EdgeFeedTests
     [Fact]
     public async Task The_cache_report_lists_every_variant_of_a_path_and_needs_the_token()
     {
-        var (feed, upstream, _) = await StartAsync();
-        await using var f = feed;
-        await using var u = upstream;
-        await using var edge = await feed.StartEdgeAsync(upstream);
+        await using var rig = await StartAsync();
+        var (feed, upstream, _, edge) = rig;
         await GetAsync(edge, "/r");
         await GetAsync(edge, "/r?x=1");
         await GetAsync(edge, "/r/other");
@@ -423,11 +416,9 @@ public sealed class EdgeFeedTests
     [Fact]
     public async Task Replicate_mode_warms_from_the_manifest_and_fetches_every_put_under_its_prefixes()
     {
-        var (feed, upstream, content) = await StartAsync();
-        await using var f = feed;
-        await using var u = upstream;
-        feed.Manifest = new ManifestReport(0, [new("/m/warm", VersionedContent.ETag(1), 8, "text/plain"), new("/elsewhere", VersionedContent.ETag(1), 10, "text/plain")]);
-        await using var edge = await feed.StartEdgeAsync(upstream, null, ("Edge:Replicate:0", "/m/"));
+        var manifest = new ManifestReport(0, [new("/m/warm", VersionedContent.ETag(1), 8, "text/plain"), new("/elsewhere", VersionedContent.ETag(1), 10, "text/plain")]);
+        await using var rig = await StartAsync(null, manifest, ("Edge:Replicate:0", "/m/"));
+        var (feed, _, content, edge) = rig;
 
         Assert.True(await Deadline.UntilAsync(async () => (await CacheReportAsync(edge, "/m/warm")).GetProperty("entries").GetArrayLength() == 1, Patience),
             "the edge did not warm from the manifest");
@@ -448,9 +439,8 @@ public sealed class EdgeFeedTests
     [Fact]
     public async Task A_refused_token_is_logged_and_retried()
     {
-        var (feed, upstream, _) = await StartAsync();
-        await using var f = feed;
-        await using var u = upstream;
+        await using var feed = await ScriptedFeed.StartAsync();
+        await using var upstream = await TestUpstream.StaticAsync("static");
         await using var edge = await TestEdge.InFrontOfAsync(upstream,
             ("Edge:Origin", feed.Url), ("Edge:Token", "wrong"), ("Edge:FeedReconnectDelay", "00:00:00.05"), ("Edge:FeedMaxReconnectDelay", "00:00:00.1"));
 

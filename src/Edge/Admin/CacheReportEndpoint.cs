@@ -37,7 +37,7 @@ internal static partial class CacheReportEndpoint
                 stored.Key,
                 stored.ETag,
                 (long)age.TotalSeconds,
-                (long)Math.Floor((stored.FreshnessLifetime - age).TotalSeconds),
+                CacheStatusHeader.Ttl(stored, now),
                 !stored.IsFresh(now),
                 stored.Body.Length));
         }

@@ -65,7 +65,8 @@ internal static class CacheStatusHeader
         => Prefixed(stored, string.Create(CultureInfo.InvariantCulture,
             $"{stored.CacheName}; fwd={forward}; fwd-status={upstreamStatus}; ttl={Ttl(stored, now)}; detail=stale-if-error"));
 
-    private static long Ttl(StoredResponse stored, DateTimeOffset now)
+    /// <summary>Whole seconds of freshness left at <paramref name="now"/> (negative once stale), as Cache-Status's <c>ttl</c>.</summary>
+    public static long Ttl(StoredResponse stored, DateTimeOffset now)
         => (long)Math.Floor((stored.FreshnessLifetime - stored.CurrentAge(now)).TotalSeconds);
 
     private static string Prefixed(StoredResponse stored, string ours)
