@@ -60,9 +60,39 @@ public sealed class EdgeCommandTests
         var (exitCode, output, _) = await RunAsync("edge", "--help");
 
         Assert.Equal(EdgeCacheCommand.Ok, exitCode);
-        foreach (var option in new[] { "--listen", "--upstream", "--cache-size", "--config", "--token", "Example:" })
+        foreach (var option in new[] { "--listen", "--upstream", "--origin", "--region", "--cache-size", "--config", "--token", "Example:" })
         {
             Assert.Contains(option, output);
         }
+    }
+
+    [Theory]
+    [InlineData("not-a-url", "--token", "t", "not-a-url")]
+    [InlineData("ftp://127.0.0.1/", "--token", "t", "ftp://")]
+    [InlineData("http://127.0.0.1:9", "--region", "no spaces", "region")]
+    [InlineData("http://127.0.0.1:9", "--id", "a/b", "id")]
+    public async Task Bad_origin_settings_are_usage_errors(string originUrl, string option, string value, string mentioned)
+    {
+        var args = new List<string> { "edge", "--listen", "http://127.0.0.1:0", "--origin", originUrl, option, value };
+        if (option != "--token")
+        {
+            args.AddRange(["--token", "t"]);
+        }
+
+        var (exitCode, _, error) = await RunAsync([.. args]);
+
+        Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("edgecache: ", line);
+        Assert.Contains(mentioned, line);
+    }
+
+    [Fact]
+    public async Task Following_an_origin_needs_a_token()
+    {
+        var (exitCode, _, error) = await RunAsync("edge", "--listen", "http://127.0.0.1:0", "--origin", "http://127.0.0.1:9");
+
+        Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
+        Assert.Contains("--token", error);
     }
 }

@@ -11,20 +11,23 @@ internal static class EdgeCommand
     public static Command Create(TextWriter output)
     {
         var listen = new Option<string>("--listen") { Description = "Address to serve clients on, e.g. http://127.0.1.1:8080 (port 0 picks a free port). Env: EDGECACHE_LISTEN." };
-        var upstream = new Option<string>("--upstream") { Description = "Default upstream URL for every path no configured route claims. Env: EDGECACHE_UPSTREAM." };
+        var upstream = new Option<string>("--upstream") { Description = "Default upstream URL for every path no configured route claims; defaults to --origin. Env: EDGECACHE_UPSTREAM." };
+        var origin = new Option<string>("--origin") { Description = "Origin whose change feed this edge follows (needs --token). Env: EDGECACHE_ORIGIN." };
+        var region = new Option<string>("--region") { Description = "Region this edge serves, reported to the origin. Env: EDGECACHE_REGION." };
         var cacheSize = new Option<string>("--cache-size") { Description = "Memory budget of the cache, e.g. 256MB (default) or 2GB. Env: EDGECACHE_CACHE_SIZE." };
         var config = new Option<FileInfo>("--config") { Description = "JSON config file: Edge settings and YARP routes and clusters (ReverseProxy section). Env: EDGECACHE_CONFIG." };
-        var token = new Option<string>("--token") { Description = "Bearer token for /_edge/ admin endpoints. Env: EDGECACHE_TOKEN." };
-        var id = new Option<string>("--id") { Description = "Name of this edge in Via and Cache-Status. Env: EDGECACHE_ID." };
+        var token = new Option<string>("--token") { Description = "Bearer token for /_edge/ admin endpoints and the origin's feed. Env: EDGECACHE_TOKEN." };
+        var id = new Option<string>("--id") { Description = "Name of this edge in Via, Cache-Status and the origin's fleet. Env: EDGECACHE_ID." };
 
         var command = new Command("edge", """
             Run an edge node: a caching reverse proxy in front of one or more upstreams.
 
             Example:
               edgecache edge --listen http://127.0.0.1:8080 --upstream http://127.0.0.1:9000 --cache-size 512MB
+              edgecache edge --listen http://127.0.1.1:8080 --origin http://127.0.0.1:7000 --region us-east --id us-east-1 --token T
             """)
         {
-            listen, upstream, cacheSize, config, token, id,
+            listen, upstream, origin, region, cacheSize, config, token, id,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -32,6 +35,8 @@ internal static class EdgeCommand
             var settings = new Dictionary<string, string?>();
             CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Listen), parse.GetValue(listen) ?? Environment.GetEnvironmentVariable("EDGECACHE_LISTEN"));
             CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Upstream), parse.GetValue(upstream) ?? Environment.GetEnvironmentVariable("EDGECACHE_UPSTREAM"));
+            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Origin), parse.GetValue(origin) ?? Environment.GetEnvironmentVariable("EDGECACHE_ORIGIN"));
+            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Region), parse.GetValue(region) ?? Environment.GetEnvironmentVariable("EDGECACHE_REGION"));
             CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Token), parse.GetValue(token) ?? Environment.GetEnvironmentVariable("EDGECACHE_TOKEN"));
             CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Id), parse.GetValue(id) ?? Environment.GetEnvironmentVariable("EDGECACHE_ID"));
             var size = parse.GetValue(cacheSize) ?? Environment.GetEnvironmentVariable("EDGECACHE_CACHE_SIZE");

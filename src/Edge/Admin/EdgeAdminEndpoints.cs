@@ -24,17 +24,13 @@ internal static partial class EdgeAdminEndpoints
             .WithOrder(-1);
 
         var token = new BearerToken(endpoints.ServiceProvider.GetRequiredService<IOptions<EdgeOptions>>().Value.Token);
-        endpoints.MapGet(Prefix + "/stats", (HttpContext context, ResponseCache cache, ILogger<ResponseCache> logger) =>
-        {
-            if (token.IsConfigured && !token.IsAuthorized(context.Request.Headers.Authorization.ToString()))
-            {
-                LogRejected(logger, context.Connection.RemoteIpAddress?.ToString() ?? "?", context.Request.Path);
-                context.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
-                return Results.Json(new ErrorReport("a valid bearer token is required"), EdgeJsonContext.Default.ErrorReport, statusCode: StatusCodes.Status401Unauthorized);
-            }
+        endpoints.MapGet(Prefix + "/stats", (HttpContext context, ResponseCache cache, ILogger<ResponseCache> logger)
+            => ReadRefusal(context, token, logger) ?? Results.Json(cache.Statistics(), EdgeJsonContext.Default.CacheStatistics))
+            .WithOrder(-1);
 
-            return Results.Json(cache.Statistics(), EdgeJsonContext.Default.CacheStatistics);
-        }).WithOrder(-1);
+        endpoints.MapGet(CacheReportEndpoint.Path, (HttpContext context, ResponseCache cache, TimeProvider time, ILogger<ResponseCache> logger)
+            => ReadRefusal(context, token, logger) ?? CacheReportEndpoint.Handle(context, cache, time, logger))
+            .WithOrder(-1);
 
         endpoints.MapPost(PurgeEndpoint.Path, (HttpContext context, ResponseCache cache, ILogger<ResponseCache> logger)
             => PurgeEndpoint.HandleAsync(context, cache, token, logger)).WithOrder(-1);
@@ -43,6 +39,22 @@ internal static partial class EdgeAdminEndpoints
         endpoints.Map(Prefix + "/{**rest}", static () => Results.Json(new ErrorReport("no such edge endpoint"), EdgeJsonContext.Default.ErrorReport, statusCode: StatusCodes.Status404NotFound))
             .WithOrder(-1);
         return endpoints;
+    }
+
+    /// <summary>
+    /// Null when the request may read the edge's state; otherwise the 401 to send, already logged.
+    /// Reading is open when no token is configured (unlike purging: see <see cref="PurgeAccess"/>).
+    /// </summary>
+    private static IResult? ReadRefusal(HttpContext context, BearerToken token, ILogger logger)
+    {
+        if (!token.IsConfigured || token.IsAuthorized(context.Request.Headers.Authorization.ToString()))
+        {
+            return null;
+        }
+
+        LogRejected(logger, PurgeAccess.Remote(context), context.Request.Path);
+        context.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
+        return Results.Json(new ErrorReport("a valid bearer token is required"), EdgeJsonContext.Default.ErrorReport, statusCode: StatusCodes.Status401Unauthorized);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected admin request from {Remote} to {Path}: missing or wrong token")]

@@ -18,8 +18,12 @@ internal static class CacheStatusHeader
         public const string Method = "method";
     }
 
-    /// <summary>The value for a response that went upstream.</summary>
-    public static string Forwarded(string cacheName, string forward, FillHead head, bool collapsed)
+    /// <summary>
+    /// The value for a response that went upstream. <paramref name="detail"/> says why a stored
+    /// response was not used; a reason for not storing the answer takes its place, since RFC 9211
+    /// has one <c>detail</c>.
+    /// </summary>
+    public static string Forwarded(string cacheName, string forward, FillHead head, bool collapsed, string? detail = null)
     {
         var value = new StringBuilder(96);
         if (head.UpstreamCacheStatus is not null)
@@ -35,7 +39,12 @@ internal static class CacheStatusHeader
         }
         else if (head.NotStoredReason is not null)
         {
-            value.Append("; detail=").Append(head.NotStoredReason);
+            detail = head.NotStoredReason;
+        }
+
+        if (detail is not null)
+        {
+            value.Append("; detail=").Append(detail);
         }
 
         if (collapsed)
@@ -56,7 +65,8 @@ internal static class CacheStatusHeader
         => Prefixed(stored, string.Create(CultureInfo.InvariantCulture,
             $"{stored.CacheName}; fwd={forward}; fwd-status={upstreamStatus}; ttl={Ttl(stored, now)}; detail=stale-if-error"));
 
-    private static long Ttl(StoredResponse stored, DateTimeOffset now)
+    /// <summary>Whole seconds of freshness left at <paramref name="now"/> (negative once stale), as Cache-Status's <c>ttl</c>.</summary>
+    public static long Ttl(StoredResponse stored, DateTimeOffset now)
         => (long)Math.Floor((stored.FreshnessLifetime - stored.CurrentAge(now)).TotalSeconds);
 
     private static string Prefixed(StoredResponse stored, string ours)

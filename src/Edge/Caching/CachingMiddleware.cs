@@ -1,6 +1,7 @@
 using System.Buffers;
 using EdgeCache.Edge.Hosting;
 using EdgeCache.Edge.Proxy;
+using EdgeCache.Edge.Replication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ internal sealed partial class CachingMiddleware
     private readonly UpstreamFetcher _fetcher;
     private readonly ResponseAdmission _admission;
     private readonly TimeProvider _time;
+    private readonly FeedSilence _feed;
     private readonly EdgeOptions _options;
     private readonly ILogger<CachingMiddleware> _logger;
 
@@ -32,6 +34,7 @@ internal sealed partial class CachingMiddleware
         UpstreamFetcher fetcher,
         ResponseAdmission admission,
         TimeProvider time,
+        FeedSilence feed,
         IOptions<EdgeOptions> options,
         ILogger<CachingMiddleware> logger)
     {
@@ -41,6 +44,7 @@ internal sealed partial class CachingMiddleware
         _fetcher = fetcher;
         _admission = admission;
         _time = time;
+        _feed = feed;
         _options = options.Value;
         _logger = logger;
     }
@@ -61,6 +65,9 @@ internal sealed partial class CachingMiddleware
         Revalidate,
     }
 
+    /// <summary>Cache-Status <c>detail</c> of a hit revalidated because the origin's feed is silent (bounded staleness).</summary>
+    public const string FeedSilentDetail = "feed-silent";
+
     public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
@@ -73,9 +80,17 @@ internal sealed partial class CachingMiddleware
         var directives = FreshnessPolicy.RequestDirectives(request.Headers);
         var now = _time.GetUtcNow();
         var stored = Lookup(request, out var keyKnown);
+        string? detail = null;
         if (stored is not null)
         {
             var reuse = ReuseOf(stored, directives, now);
+            if (reuse != Reuse.Revalidate && _feed.IsSilent(now))
+            {
+                // Bounded staleness: invalidations may be missing while the feed is silent, so the upstream decides.
+                reuse = Reuse.Revalidate;
+                detail = FeedSilentDetail;
+            }
+
             if (reuse != Reuse.Revalidate && stored.Body.TryHold())
             {
                 if (reuse == Reuse.Fresh)
@@ -91,8 +106,8 @@ internal sealed partial class CachingMiddleware
                     RevalidateInBackground(context, stored);
                 }
 
-                var detail = reuse == Reuse.StaleAccepted ? "max-stale" : stored.SoftPurged ? "soft-purged" : "stale-while-revalidate";
-                return StoredResponseWriter.WriteAsync(context, stored, AgeOf(stored, now), CacheStatusHeader.StaleHit(stored, now, detail), isHead);
+                var why = reuse == Reuse.StaleAccepted ? "max-stale" : stored.SoftPurged ? "soft-purged" : "stale-while-revalidate";
+                return StoredResponseWriter.WriteAsync(context, stored, AgeOf(stored, now), CacheStatusHeader.StaleHit(stored, now, why), isHead);
             }
         }
 
@@ -108,10 +123,10 @@ internal sealed partial class CachingMiddleware
             : CacheStatusHeader.Forward.UriMiss;
         if (isHead && stored is not null)
         {
-            return HeadUpstreamAsync(context, stored, forward, directives, now);
+            return HeadUpstreamAsync(context, stored, forward, detail, directives, now);
         }
 
-        return MissAsync(context, key, forward, directives, isHead, now, stored);
+        return MissAsync(context, key, forward, detail, directives, isHead, now, stored);
     }
 
     /// <summary>Decides how a stored response may serve a request (RFC 9111 sections 4.2, 4.2.4 and 5.2.1; RFC 5861).</summary>
@@ -215,6 +230,7 @@ internal sealed partial class CachingMiddleware
         HttpContext context,
         string key,
         string forward,
+        string? detail,
         CacheControlDirectives directives,
         bool isHead,
         DateTimeOffset now,
@@ -271,7 +287,7 @@ internal sealed partial class CachingMiddleware
 
                 var served = _time.GetUtcNow();
                 await StoredResponseWriter.WriteAsync(context, refreshed, AgeOf(refreshed, served),
-                    CacheStatusHeader.Forwarded(_options.Id, forward, head, collapsed), isHead);
+                    CacheStatusHeader.Forwarded(_options.Id, forward, head, collapsed, detail), isHead);
                 return;
             }
 
@@ -306,7 +322,7 @@ internal sealed partial class CachingMiddleware
             }
 
             await FillResponseWriter.WriteAsync(context, reader, head, collapsed,
-                CacheStatusHeader.Forwarded(_options.Id, forward, head, collapsed), isHead);
+                CacheStatusHeader.Forwarded(_options.Id, forward, head, collapsed, detail), isHead);
             return;
         }
     }
@@ -386,11 +402,12 @@ internal sealed partial class CachingMiddleware
     /// body to transfer; its answer refreshes the stored GET or, if it no longer describes it,
     /// removes it (RFC 9111 section 4.3.5).
     /// </summary>
-    private async Task HeadUpstreamAsync(HttpContext context, StoredResponse stored, string forward, CacheControlDirectives directives, DateTimeOffset requestTime)
+    private async Task HeadUpstreamAsync(
+        HttpContext context, StoredResponse stored, string forward, string? detail, CacheControlDirectives directives, DateTimeOffset requestTime)
     {
         _cache.CountMiss();
         var epoch = _cache.PurgeEpoch;
-        await PassAsync(context, CacheStatusHeader.Passed(_options.Id, forward));
+        await PassAsync(context, CacheStatusHeader.Passed(_options.Id, forward, detail));
         var response = context.Response;
         if (response.StatusCode != StatusCodes.Status200OK || context.GetForwarderErrorFeature() is not null)
         {

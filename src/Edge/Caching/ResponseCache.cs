@@ -36,6 +36,7 @@ internal sealed class ResponseCache
     private readonly PurgeIndex<string> _paths = new();
     private readonly PurgeIndex<StoredResponse> _tags = new();
     private readonly PurgeLog _purges = new();
+    private readonly ExpectedETags _expected = new();
 
     // SIEVE queue: new entries go in at the head; the hand walks from the tail towards the head.
     private StoredResponse? _head;
@@ -129,6 +130,60 @@ internal sealed class ResponseCache
     public int PurgeAll(bool soft) => Purge(PurgeKind.All, string.Empty, soft);
 
     /// <summary>
+    /// A <c>put</c> from the origin's feed: drops every variant of <paramref name="path"/> (like a
+    /// hard <see cref="PurgePath"/>), and from now on a response for the path is stored fresh only
+    /// when its ETag is <paramref name="etag"/> (when given).
+    /// </summary>
+    public int ApplyPut(string path, string? etag)
+    {
+        lock (_lock)
+        {
+            if (etag is null)
+            {
+                _expected.Remove(path);
+            }
+            else
+            {
+                _expected.Set(path, etag);
+            }
+
+            return PurgeLocked(PurgeKind.Path, path, soft: false);
+        }
+    }
+
+    /// <summary>A <c>delete</c> from the origin's feed: drops every variant of <paramref name="path"/> and forgets its expected ETag.</summary>
+    public int ApplyDelete(string path)
+    {
+        lock (_lock)
+        {
+            _expected.Remove(path);
+            return PurgeLocked(PurgeKind.Path, path, soft: false);
+        }
+    }
+
+    /// <summary>The origin's feed was reset: drops everything and every expected ETag, since puts were missed.</summary>
+    public int Reset()
+    {
+        lock (_lock)
+        {
+            _expected.Clear();
+            return PurgeLocked(PurgeKind.All, string.Empty, soft: false);
+        }
+    }
+
+    /// <summary>Every stored variant of every URL whose path is <paramref name="path"/>, newest first per URL.</summary>
+    public List<StoredResponse> VariantsOf(string path)
+    {
+        var found = new List<StoredResponse>();
+        lock (_lock)
+        {
+            SelectLocked(PurgeKind.Path, path, found);
+        }
+
+        return found;
+    }
+
+    /// <summary>
     /// Drops every variant of <paramref name="key"/> (a hard URL purge, so a fetch already under
     /// way for it is stored stale). Returns how many were dropped.
     /// </summary>
@@ -176,9 +231,14 @@ internal sealed class ResponseCache
         var hasPath = CacheKeyParts.TryGetPath(response.Key, out var path);
         lock (_lock)
         {
+            // Marked before anyone can find it, so no request ever gets it without revalidation.
             if (fetchStartedAtEpoch is { } since && _purges.AnyAfterMatches(since, response, hasPath, path))
             {
-                // Marked before anyone can find it, so no request ever gets it without revalidation.
+                response.MarkInvalid();
+            }
+            else if (hasPath && _expected.Contradicts(path, response.ETag))
+            {
+                // Not the version the origin's latest put announced: an older copy from somewhere.
                 response.MarkInvalid();
             }
 
@@ -233,22 +293,27 @@ internal sealed class ResponseCache
     private int Purge(PurgeKind kind, string value, bool soft)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var selected = new List<StoredResponse>();
         lock (_lock)
         {
-            // Logged first, so a store that takes the lock after this purge is checked against it.
-            _purges.Append(kind, value);
-            SelectLocked(kind, value, selected);
-            foreach (var response in selected)
+            return PurgeLocked(kind, value, soft);
+        }
+    }
+
+    private int PurgeLocked(PurgeKind kind, string value, bool soft)
+    {
+        // Logged first, so a store that takes the lock after this purge is checked against it.
+        _purges.Append(kind, value);
+        var selected = new List<StoredResponse>();
+        SelectLocked(kind, value, selected);
+        foreach (var response in selected)
+        {
+            if (soft)
             {
-                if (soft)
-                {
-                    response.MarkStale();
-                }
-                else
-                {
-                    RemoveLocked(response);
-                }
+                response.MarkStale();
+            }
+            else
+            {
+                RemoveLocked(response);
             }
         }
 

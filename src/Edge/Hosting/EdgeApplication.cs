@@ -1,6 +1,8 @@
 using EdgeCache.Edge.Admin;
 using EdgeCache.Edge.Caching;
 using EdgeCache.Edge.Proxy;
+using EdgeCache.Edge.Replication;
+using EdgeCache.Replication.Feed;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.DataProtection;
@@ -44,6 +46,13 @@ public static class EdgeApplication
         builder.Configuration.AddInMemoryCollection(settings);
 
         var options = builder.Configuration.GetSection(EdgeOptions.SectionName).Get<EdgeOptions>() ?? new EdgeOptions();
+        if (options.Upstream is null && options.Origin is not null)
+        {
+            // DESIGN.md, CLI contract: the upstream defaults to the origin.
+            options.Upstream = options.Origin;
+            builder.Configuration.AddInMemoryCollection([new(EdgeOptions.SectionName + ":" + nameof(EdgeOptions.Upstream), options.Origin)]);
+        }
+
         Validate(options, builder.Configuration.GetSection(ReverseProxySection));
 
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
@@ -66,6 +75,12 @@ public static class EdgeApplication
         services.AddSingleton<FreshnessPolicy>();
         services.AddSingleton<ResponseAdmission>();
         services.AddSingleton<UpstreamFetcher>();
+        services.AddSingleton<FeedSilence>();
+        if (options.Origin is not null)
+        {
+            services.AddSingleton<ChangeApplier>();
+            services.AddHostedService<FeedSubscriber>();
+        }
 
         var proxy = services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection(ReverseProxySection))
@@ -91,6 +106,11 @@ public static class EdgeApplication
 
     private static void Validate(EdgeOptions options, IConfigurationSection reverseProxy)
     {
+        if (options.Origin is not null)
+        {
+            ValidateFollowing(options);
+        }
+
         if (options.Upstream is not null
             && (!Uri.TryCreate(options.Upstream, UriKind.Absolute, out var upstream) || upstream.Scheme is not ("http" or "https")))
         {
@@ -101,7 +121,7 @@ public static class EdgeApplication
         if (options.Upstream is null && !reverseProxy.GetSection("Routes").GetChildren().Any())
         {
             throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions),
-                ["no upstream: give --upstream URL, or routes and clusters in the config file's ReverseProxy section"]);
+                ["no upstream: give --upstream URL or --origin URL, or routes and clusters in the config file's ReverseProxy section"]);
         }
 
         if (options.CacheSize.Bytes <= 0)
@@ -109,4 +129,59 @@ public static class EdgeApplication
             throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions), ["the cache size must be above zero"]);
         }
     }
+
+    private static void ValidateFollowing(EdgeOptions options)
+    {
+        var failures = new List<string>();
+        if (!IsHttpUrl(options.Origin))
+        {
+            failures.Add($"origin '{options.Origin}' is not an absolute http:// or https:// URL");
+        }
+
+        if (string.IsNullOrEmpty(options.Token))
+        {
+            failures.Add("following an origin needs its token: give --token T");
+        }
+
+        if (!FeedProtocol.IsValidName(options.Id))
+        {
+            failures.Add($"id '{options.Id}' is not 1 to 64 of A-Z a-z 0-9 . _ -");
+        }
+
+        if (!FeedProtocol.IsValidName(options.Region))
+        {
+            failures.Add($"region '{options.Region}' is not 1 to 64 of A-Z a-z 0-9 . _ -");
+        }
+
+        if (options.PublicEndpoint is not null && !IsHttpUrl(options.PublicEndpoint))
+        {
+            failures.Add($"public endpoint '{options.PublicEndpoint}' is not an absolute http:// or https:// URL");
+        }
+
+        if (options.MaxFeedSilence <= TimeSpan.Zero)
+        {
+            failures.Add("MaxFeedSilence must be above zero");
+        }
+
+        if (options.FeedReconnectDelay <= TimeSpan.Zero || options.FeedMaxReconnectDelay < options.FeedReconnectDelay)
+        {
+            failures.Add("FeedReconnectDelay must be above zero and at most FeedMaxReconnectDelay");
+        }
+
+        foreach (var prefix in options.Replicate)
+        {
+            if (prefix is null || !prefix.StartsWith('/'))
+            {
+                failures.Add($"replicate prefix '{prefix}' must start with '/'");
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions), failures);
+        }
+    }
+
+    private static bool IsHttpUrl(string? value)
+        => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 }

@@ -71,6 +71,36 @@ public sealed class EdgeOptions
     /// <summary>Pass <c>Surrogate-Key</c> and <c>Cache-Tag</c> on to clients.</summary>
     public bool ForwardSurrogateKeys { get; set; }
 
+    /// <summary>
+    /// The origin whose change feed this edge follows (DESIGN.md, publish path); unset for a plain
+    /// caching reverse proxy. Also the default upstream when <see cref="Upstream"/> is unset.
+    /// </summary>
+    public string? Origin { get; set; }
+
+    /// <summary>The region this edge serves, reported to the origin (1 to 64 of <c>A-Z a-z 0-9 . _ -</c>).</summary>
+    public string Region { get; set; } = "default";
+
+    /// <summary>The URL the origin reaches this edge on (for <c>/_edge/cache</c>); defaults to the first address the edge listens on.</summary>
+    public string? PublicEndpoint { get; set; }
+
+    /// <summary>
+    /// After this long without a feed event or heartbeat, every hit is revalidated with the
+    /// upstream before it is served (<c>Cache-Status: …; detail=feed-silent</c>) until the feed is back.
+    /// </summary>
+    public TimeSpan MaxFeedSilence { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Ceiling of the first feed reconnect delay (full jitter), doubled per failure in a row.</summary>
+    public TimeSpan FeedReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Largest feed reconnect delay; also the delay after the origin refused the token.</summary>
+    public TimeSpan FeedMaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Path prefixes this edge replicates: a <c>put</c> under one is fetched into the cache at
+    /// once, and after the feed first connects the origin's manifest is fetched for them.
+    /// </summary>
+    public string[] Replicate { get; set; } = [];
+
     /// <summary>The effective largest object the cache stores: never more than the whole budget.</summary>
     internal long EffectiveMaxObjectBytes => Math.Min(MaxObjectSize.Bytes, CacheSize.Bytes);
 }

@@ -1,0 +1,229 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using EdgeCache.Replication.Feed;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeCache.Replication.Tests.Feed;
+
+public sealed class FeedClientTests
+{
+    private static readonly TimeSpan Initial = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan Max = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public void Backoff_doubles_up_to_the_maximum_with_full_jitter_and_restarts_after_a_success()
+    {
+        var backoff = new FeedBackoff(Initial, Max, () => 0.5);
+
+        Assert.Equal(
+            [50, 100, 200, 400, 800, 1600, 2500, 2500],
+            Enumerable.Range(0, 8).Select(_ => backoff.Next().TotalMilliseconds));
+        Assert.Equal(Max, backoff.Ceiling(1000));
+        backoff.Reset();
+        Assert.Equal(50, backoff.Next().TotalMilliseconds);
+
+        var low = new FeedBackoff(Initial, Max, () => 0.0);
+        Assert.Equal(TimeSpan.Zero, low.Next());
+    }
+
+    [Fact]
+    public async Task Events_are_parsed_typed_and_sent_with_the_edges_headers()
+    {
+        var origin = new ScriptedOrigin(
+            Stream("""
+                event: heartbeat
+                data: {"head":7}
+
+                event: change
+                id: 8
+                data: {"seq":8,"op":"put","path":"/a","etag":"\"x\""}
+
+                event: something-new
+                data: ignored
+
+                event: change
+                id: 9
+                data: {"seq":9,"op":"purge-tag","tags":["red"],"soft":true}
+
+                """));
+        var client = origin.Client();
+
+        var events = await origin.TakeAsync(client, 4);
+
+        Assert.Equal(new FeedEvent.Connected(null), events[0]);
+        Assert.Equal(new FeedEvent.Heartbeat(7), events[1]);
+        var put = Assert.IsType<FeedEvent.Change>(events[2]).Entry;
+        Assert.Equal((8L, "put", "/a", "\"x\""), (put.Seq, put.Op, put.Path, put.ETag));
+        var purge = Assert.IsType<FeedEvent.Change>(events[3]).Entry;
+        Assert.Equal(("purge-tag", "red", true), (purge.Op, purge.Tags![0], purge.Soft));
+        Assert.Equal(9, client.Applied);
+
+        var request = origin.Requests.First();
+        Assert.Equal("http://origin.test/base/_replication/feed", request.RequestUri!.ToString());
+        Assert.Equal("Bearer t0ken", request.Headers.Authorization!.ToString());
+        Assert.Equal("edge-7", request.Headers.GetValues(FeedProtocol.EdgeIdHeader).Single());
+        Assert.Equal("eu", request.Headers.GetValues(FeedProtocol.EdgeRegionHeader).Single());
+        Assert.Equal("http://edge.test", request.Headers.GetValues(FeedProtocol.EdgeEndpointHeader).Single());
+        Assert.False(request.Headers.Contains(FeedProtocol.LastEventIdHeader));
+    }
+
+    [Fact]
+    public async Task A_gap_is_a_protocol_error_and_the_client_resumes_after_its_last_applied_seq()
+    {
+        var origin = new ScriptedOrigin(
+            Stream("""
+                event: change
+                data: {"seq":3,"op":"purge-all"}
+
+                event: change
+                data: {"seq":5,"op":"purge-all"}
+
+                """),
+            Stream("""
+                event: change
+                data: {"seq":4,"op":"purge-all"}
+
+                """));
+        var client = origin.Client();
+
+        var events = await origin.TakeAsync(client, 4);
+
+        Assert.Equal([3L, 4L], events.OfType<FeedEvent.Change>().Select(c => c.Entry.Seq));
+        Assert.Equal(new FeedEvent.Connected(3), events[2]);
+        Assert.Equal("3", origin.Requests.Last().Headers.GetValues(FeedProtocol.LastEventIdHeader).Single());
+        Assert.Single(origin.Delays);
+    }
+
+    [Fact]
+    public async Task Malformed_data_is_a_protocol_error()
+    {
+        var origin = new ScriptedOrigin(
+            Stream("""
+                event: change
+                data: {"seq":1,"op":"purge-all"}
+
+                event: change
+                data: {not json
+
+                """),
+            Stream("""
+                event: reset
+                data: {"head":40,"lowWaterMark":30}
+
+                """));
+        var client = origin.Client();
+
+        var events = await origin.TakeAsync(client, 4);
+
+        Assert.Equal("1", origin.Requests.Last().Headers.GetValues(FeedProtocol.LastEventIdHeader).Single());
+        Assert.Equal(new FeedEvent.Reset(40, 30), events[3]);
+        Assert.Equal(40, client.Applied);
+    }
+
+    [Fact]
+    public async Task Failures_back_off_exponentially_and_a_refused_token_waits_the_maximum()
+    {
+        var origin = new ScriptedOrigin(
+            Status(HttpStatusCode.ServiceUnavailable),
+            Status(HttpStatusCode.ServiceUnavailable),
+            Status(HttpStatusCode.Unauthorized),
+            Status(HttpStatusCode.ServiceUnavailable),
+            Stream("""
+                event: heartbeat
+                data: {"head":1}
+
+                """),
+            Status(HttpStatusCode.ServiceUnavailable),
+            Stream("""
+                event: heartbeat
+                data: {"head":1}
+
+                """));
+        var client = origin.Client();
+
+        await origin.TakeAsync(client, 4);
+
+        // 0.5 * 100 ms, 0.5 * 200 ms, then the maximum after the 401, then 0.5 * 400 ms; after the
+        // connection that delivered an event the delays start again at 0.5 * 100 ms.
+        Assert.Equal([50, 100, 5000, 200, 50, 100], origin.Delays.Select(d => d.TotalMilliseconds));
+    }
+
+    private static Func<HttpResponseMessage> Stream(string body) => () => new HttpResponseMessage(HttpStatusCode.OK)
+    {
+        Content = new StringContent(body.ReplaceLineEndings("\n") + "\n", Encoding.UTF8, "text/event-stream"),
+    };
+
+    private static Func<HttpResponseMessage> Status(HttpStatusCode status) => () => new HttpResponseMessage(status);
+
+    /// <summary>Answers the feed requests in turn (then fails every further one) and records every delay the client waits.</summary>
+    private sealed class ScriptedOrigin(params Func<HttpResponseMessage>[] answers) : HttpMessageHandler
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private int _next;
+
+        public ConcurrentQueue<HttpRequestMessage> Requests { get; } = new();
+
+        public ConcurrentQueue<TimeSpan> Delays { get; } = new();
+
+        public FeedClient Client()
+            => new(
+                new HttpClient(this),
+                new FeedClientOptions
+                {
+                    Origin = new Uri("http://origin.test/base"),
+                    Token = "t0ken",
+                    EdgeId = "edge-7",
+                    Region = "eu",
+                    Endpoint = "http://edge.test",
+                    ReconnectDelay = Initial,
+                    MaxReconnectDelay = Max,
+                },
+                new InstantTime(Delays),
+                NullLogger<FeedClient>.Instance,
+                () => 0.5);
+
+        public async Task<List<FeedEvent>> TakeAsync(FeedClient client, int count)
+        {
+            var events = new List<FeedEvent>();
+            await foreach (var feedEvent in client.ReadAllAsync(_stop.Token))
+            {
+                events.Add(feedEvent);
+                if (events.Count == count)
+                {
+                    break;
+                }
+            }
+
+            return events;
+        }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Requests.Enqueue(request);
+            var index = Interlocked.Increment(ref _next) - 1;
+            return Task.FromResult(index < answers.Length ? answers[index]() : new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            _stop.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>Records every delay asked for and lets it pass at once.</summary>
+    private sealed class InstantTime(ConcurrentQueue<TimeSpan> delays) : TimeProvider
+    {
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime != Timeout.InfiniteTimeSpan)
+            {
+                delays.Enqueue(dueTime);
+                dueTime = TimeSpan.Zero;
+            }
+
+            return System.CreateTimer(callback, state, dueTime, period);
+        }
+    }
+}
