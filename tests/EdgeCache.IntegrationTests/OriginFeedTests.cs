@@ -33,7 +33,7 @@ public sealed class OriginFeedTests
     }
 
     [Fact]
-    public async Task Without_a_last_event_id_the_feed_starts_at_the_head_with_a_heartbeat()
+    public async Task Without_a_last_event_id_the_feed_starts_with_a_reset_to_the_head()
     {
         await using var origin = await TestOrigin.StartAsync();
         await origin.PutAsync("/old.txt", "old");
@@ -45,7 +45,8 @@ public sealed class OriginFeedTests
         var change = await edge.NextAsync(FeedProtocolEvents.Change);
 
         Assert.Equal("text/event-stream", edge.ContentType);
-        Assert.Equal(FeedProtocolEvents.Heartbeat, first.EventType);
+        Assert.Equal(FeedProtocolEvents.Reset, first.EventType);
+        Assert.Equal("2", first.EventId);
         Assert.Equal(2, Data(first).GetProperty("head").GetInt64());
         Assert.Equal("3", change.EventId);
         Assert.Equal("/new.txt", Data(change).GetProperty("path").GetString());
@@ -81,7 +82,7 @@ public sealed class OriginFeedTests
         await using var origin = await TestOrigin.StartAsync(null, ("Origin:HeartbeatInterval", "00:00:00.1"));
         await origin.PutAsync("/a.txt", "a");
 
-        await using var edge = await FeedReader.ConnectAsync(origin, "e1");
+        await using var edge = await FeedReader.ConnectAsync(origin, "e1", lastEventId: 1);
         var beats = new List<SseItem<string>>();
         for (var i = 0; i < 4; i++)
         {

@@ -150,7 +150,6 @@ internal sealed partial class FeedSubscriber : BackgroundService
         CancellationToken stoppingToken)
     {
         long applied = 0;
-        var connectedBefore = false;
         while (await events.WaitToReadAsync(stoppingToken))
         {
             var ack = false;
@@ -159,21 +158,9 @@ internal sealed partial class FeedSubscriber : BackgroundService
                 _silence.Heard();
                 switch (feedEvent)
                 {
-                    case FeedEvent.Connected connected:
-                        if (connected.After is null)
-                        {
-                            // The stream starts at the origin's head: whatever was cached before may
-                            // predate changes this edge will never hear of.
-                            var dropped = _applier.Reset();
-                            LogStartedAtHead(_logger, dropped);
-                        }
-
-                        if (!connectedBefore && replicas is not null)
-                        {
-                            warming.Add(WarmAsync(client, replicas, stoppingToken));
-                        }
-
-                        connectedBefore = true;
+                    case FeedEvent.Connected:
+                        // Nothing to do: a stream without a position starts with a reset, which drops
+                        // the cache and warms replicas; a resumed one goes on from where it was.
                         break;
                     case FeedEvent.Change change:
                         _applier.Apply(change.Entry);
@@ -190,8 +177,16 @@ internal sealed partial class FeedSubscriber : BackgroundService
                         break;
                     case FeedEvent.Reset reset:
                         var purged = _applier.Reset();
+                        if (applied == 0)
+                        {
+                            LogStartedAtHead(_logger, reset.Head, purged);
+                        }
+                        else
+                        {
+                            LogReset(_logger, reset.Head, purged);
+                        }
+
                         applied = reset.Head;
-                        LogReset(_logger, reset.Head, purged);
                         if (replicas is not null)
                         {
                             warming.Add(WarmAsync(client, replicas, stoppingToken));
@@ -235,8 +230,8 @@ internal sealed partial class FeedSubscriber : BackgroundService
         return !stoppingToken.IsCancellationRequested;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Connected at the origin's head: dropped {Dropped} stored responses of unknown age")]
-    private static partial void LogStartedAtHead(ILogger logger, int dropped);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Following the origin from its head {Head}: dropped {Dropped} stored responses of unknown age")]
+    private static partial void LogStartedAtHead(ILogger logger, long head, int dropped);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Feed reset to {Head}: dropped all {Dropped} stored responses")]
     private static partial void LogReset(ILogger logger, long head, int dropped);

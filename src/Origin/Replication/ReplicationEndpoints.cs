@@ -58,7 +58,8 @@ internal static partial class ReplicationEndpoints
         response.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
-        // The registry and the writer start from the same seq, so the fleet never counts a change the edge was not sent.
+        // Never above where the writer starts (it resets an edge without a position to the head it then
+        // reads), so the fleet never counts a change the edge was not sent.
         var start = lastEventId ?? log.Head;
 
         // A feed never ends by itself: shutting down must end it rather than wait out the host's timeout.
@@ -68,7 +69,7 @@ internal static partial class ReplicationEndpoints
             LogConnected(logger, id, region, start, lastEventId is null);
             try
             {
-                await writer.WriteAsync(response.Body, start, ended.Token);
+                await writer.WriteAsync(response.Body, lastEventId, ended.Token);
             }
             catch (OperationCanceledException) when (ended.IsCancellationRequested)
             {

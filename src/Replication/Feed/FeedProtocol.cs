@@ -11,10 +11,12 @@ namespace EdgeCache.Replication.Feed;
 /// <list type="bullet">
 /// <item><c>event: change</c>, <c>id: &lt;seq&gt;</c>, data a <see cref="Changes.ChangeEntry"/>, strictly in seq order from Last-Event-ID + 1.</item>
 /// <item><c>event: heartbeat</c>, data <see cref="FeedHeartbeat"/>, first right after connecting and then every heartbeat interval.</item>
-/// <item><c>event: reset</c>, data <see cref="FeedReset"/>, when Last-Event-ID is below the log's low-water mark - 1: the edge drops
+/// <item><c>event: reset</c>, data <see cref="FeedReset"/>, id the head, when there is no Last-Event-ID or it is below the log's low-water mark - 1
+/// (or above the head): the edge drops
 /// everything it cached from this origin, takes <see cref="FeedReset.Head"/> as applied, and the stream goes on after it.</item>
 /// </list>
-/// <para>Without Last-Event-ID the edge has nothing cached yet, so the stream starts at the head: no history is replayed.</para>
+/// <para>Without Last-Event-ID the edge has nothing it can trust yet: the stream starts with a <c>reset</c> to the head
+/// (no history is replayed), which gives the edge its exact starting position.</para>
 /// <para><c>POST /_replication/ack</c> with an <see cref="Fleet.AckReport"/> body answers 204. <c>GET /_replication/manifest</c>
 /// answers a <see cref="ManifestReport"/> (replicate mode warms from it).</para>
 /// </remarks>

@@ -33,7 +33,7 @@ public sealed class FeedWriter
 
     /// <summary>
     /// Writes the feed of a subscriber that applied <paramref name="lastEventId"/> (null: nothing
-    /// yet, so it starts at the head) until <paramref name="cancellationToken"/> is cancelled,
+    /// yet, so it starts with a reset to the head) until <paramref name="cancellationToken"/> is cancelled,
     /// which ends it with <see cref="OperationCanceledException"/>.
     /// </summary>
     public async Task WriteAsync(Stream destination, long? lastEventId, CancellationToken cancellationToken)
@@ -41,11 +41,17 @@ public sealed class FeedWriter
         var feed = new EventBatch(destination);
         using var heartbeats = new PeriodicTimer(_heartbeatInterval, _time);
 
+        // Without a position the edge has nothing it could trust; a reset tells it exactly where the
+        // stream starts (a heartbeat's head could be passed by an append before the first change).
         // Above the head means the origin lost entries the edge has seen: its cache cannot be trusted either.
-        var position = lastEventId ?? _log.Head;
-        if (lastEventId is { } last && (last < _log.LowWaterMark - 1 || last > _log.Head))
+        long position;
+        if (lastEventId is not { } last || last < _log.LowWaterMark - 1 || last > _log.Head)
         {
             position = AddReset(feed);
+        }
+        else
+        {
+            position = last;
         }
 
         feed.Add(new SseItem<object>(new FeedHeartbeat(_log.Head), FeedProtocol.HeartbeatEvent));

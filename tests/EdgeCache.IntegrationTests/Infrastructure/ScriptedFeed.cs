@@ -233,8 +233,9 @@ public sealed class ScriptedFeed : IAsyncDisposable
         lock (_lock)
         {
             var lastEventId = context.Request.Headers[FeedProtocol.LastEventIdHeader];
-            next = lastEventId.Count == 0 ? _log.Count + 1 : long.Parse(lastEventId.ToString(), CultureInfo.InvariantCulture) + 1;
-            if (next < _lowWaterMark)
+            next = lastEventId.Count == 0 ? 0 : long.Parse(lastEventId.ToString(), CultureInfo.InvariantCulture) + 1;
+            // As the origin does: no position, or one compacted away, starts with a reset to the head.
+            if (next < _lowWaterMark || lastEventId.Count == 0)
             {
                 reset = _log.Count;
                 next = _log.Count + 1;
@@ -250,7 +251,7 @@ public sealed class ScriptedFeed : IAsyncDisposable
         {
             if (reset is { } head)
             {
-                await WriteAsync(context, FeedProtocol.ResetEvent, null,
+                await WriteAsync(context, FeedProtocol.ResetEvent, head,
                     JsonSerializer.Serialize(new FeedReset(head, _lowWaterMark), ReplicationJsonContext.Default.FeedReset));
             }
 

@@ -45,12 +45,15 @@ public sealed class FeedWriterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_a_last_event_id_the_feed_starts_at_the_head()
+    public async Task Without_a_last_event_id_the_feed_starts_with_a_reset_to_the_head()
     {
         var log = await OpenLogAsync();
         await AppendAsync(log, 3);
         var feed = Subscribe(log, lastEventId: null);
 
+        var reset = await feed.NextAsync();
+        Assert.Equal(FeedProtocol.ResetEvent, reset.EventType);
+        Assert.Equal("3", reset.EventId);
         AssertHeartbeat(await feed.NextAsync(), head: 3);
         await AppendAsync(log, 1);
         AssertChange(await feed.NextAsync(), 4);
