@@ -97,7 +97,7 @@ public sealed class FeedWriterTests : IAsyncLifetime
     public async Task Heartbeats_follow_the_clock_and_carry_the_head()
     {
         var log = await OpenLogAsync();
-        var feed = Subscribe(log, lastEventId: null);
+        var feed = Subscribe(log, lastEventId: 0);
         AssertHeartbeat(await feed.NextAsync(), head: 0);
 
         _time.Advance(Interval);
@@ -112,8 +112,8 @@ public sealed class FeedWriterTests : IAsyncLifetime
     public async Task A_subscriber_that_stops_reading_does_not_hold_back_another()
     {
         var log = await OpenLogAsync();
-        var stalled = Subscribe(log, lastEventId: null, pauseAtBytes: 1);
-        var reading = Subscribe(log, lastEventId: null);
+        var stalled = Subscribe(log, lastEventId: 0, pauseAtBytes: 1);
+        var reading = Subscribe(log, lastEventId: 0);
         AssertHeartbeat(await reading.NextAsync(), head: 0);
 
         // Enough to fill the stalled subscriber's pipe many times over.
