@@ -62,7 +62,8 @@ internal sealed partial class FeedSubscriber : BackgroundService
 
         var listen = SelfAddress.Of(_server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
         var endpoint = _options.PublicEndpoint ?? listen?.ToString().TrimEnd('/');
-        using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) })
+        // A feed left behind (protocol error, silence) is closed at once rather than drained: it never ends by itself.
+        using var http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10), MaxResponseDrainSize = 0 })
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
