@@ -111,8 +111,7 @@ public static class EdgeApplication
             ValidateFollowing(options);
         }
 
-        if (options.Upstream is not null
-            && (!Uri.TryCreate(options.Upstream, UriKind.Absolute, out var upstream) || upstream.Scheme is not ("http" or "https")))
+        if (options.Upstream is not null && !IsHttpUrl(options.Upstream))
         {
             throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions),
                 [$"upstream '{options.Upstream}' is not an absolute http:// or https:// URL"]);
