@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EdgeCache.Cli.Commands;
+using EdgeCache.Cli.Rendering;
 
 namespace EdgeCache.Cli;
 
@@ -10,19 +11,39 @@ internal static class EdgeCacheCommand
     public const int Failed = 1;
     public const int BadUsage = 2;
 
-    public static RootCommand Create(TextWriter output)
+    public static RootCommand Create(CliConsole console)
     {
-        var root = new RootCommand("EdgeCache: a geo-distributed caching edge network.")
+        var root = new RootCommand("""
+            EdgeCache: a geo-distributed caching edge network.
+
+            Example:
+              edgecache demo
+              edgecache origin --listen http://0.0.0.0:7000 --data /var/lib/edgecache --token s3cret
+              edgecache edge --listen http://0.0.0.0:8080 --origin http://origin:7000 --region eu-west --token s3cret
+              edgecache publish ./site --wait --origin http://origin:7000 --token s3cret
+            """)
         {
-            EdgeCommand.Create(output),
-            OriginCommand.Create(output),
+            OriginCommand.Create(console),
+            EdgeCommand.Create(console),
+            DemoCommand.Create(console),
+            PublishCommand.Create(console),
+            PurgeCommand.Create(console),
+            StatusCommand.Create(console),
         };
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    /// <summary>Runs the command line with the process's console.</summary>
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, CliConsole.System());
+
+    /// <summary>Runs the command line writing to <paramref name="output"/> and <paramref name="error"/> (never interactive).</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+        => RunAsync(args, new CliConsole(output, error, interactive: false), cancellationToken);
+
+    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
     {
-        var root = Create(output);
+        var (output, error) = (console.Out, console.Error);
+        var root = Create(console);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -60,3 +81,6 @@ internal static class EdgeCacheCommand
 
 /// <summary>A command line that parsed but makes no sense (a bad URL, a bad size); exit code 2.</summary>
 internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>An operation that failed for a reason a person can act on (origin unreachable, wrong token, file not found); the message is the one line they see, exit code 1.</summary>
+internal sealed class CommandFailedException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,3 +1,3 @@
 using EdgeCache.Cli;
 
-return await EdgeCacheCommand.RunAsync(args, Console.Out, Console.Error);
+return await EdgeCacheCommand.RunAsync(args);

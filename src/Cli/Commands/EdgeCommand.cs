@@ -1,4 +1,6 @@
 using System.CommandLine;
+using EdgeCache.Cli.Options;
+using EdgeCache.Cli.Rendering;
 using EdgeCache.Edge.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
@@ -8,7 +10,7 @@ namespace EdgeCache.Cli.Commands;
 /// <summary><c>edgecache edge</c>: runs one edge node, a caching reverse proxy.</summary>
 internal static class EdgeCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(CliConsole console)
     {
         var listen = new Option<string>("--listen") { Description = "Address to serve clients on, e.g. http://127.0.1.1:8080 (port 0 picks a free port). Env: EDGECACHE_LISTEN." };
         var upstream = new Option<string>("--upstream") { Description = "Default upstream URL for every path no configured route claims; defaults to --origin. Env: EDGECACHE_UPSTREAM." };
@@ -32,14 +34,15 @@ internal static class EdgeCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var source = OptionSource.Of(parse);
             var settings = new Dictionary<string, string?>();
-            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Listen), parse.GetValue(listen) ?? Environment.GetEnvironmentVariable("EDGECACHE_LISTEN"));
-            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Upstream), parse.GetValue(upstream) ?? Environment.GetEnvironmentVariable("EDGECACHE_UPSTREAM"));
-            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Origin), parse.GetValue(origin) ?? Environment.GetEnvironmentVariable("EDGECACHE_ORIGIN"));
-            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Region), parse.GetValue(region) ?? Environment.GetEnvironmentVariable("EDGECACHE_REGION"));
-            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Token), parse.GetValue(token) ?? Environment.GetEnvironmentVariable("EDGECACHE_TOKEN"));
-            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Id), parse.GetValue(id) ?? Environment.GetEnvironmentVariable("EDGECACHE_ID"));
-            var size = parse.GetValue(cacheSize) ?? Environment.GetEnvironmentVariable("EDGECACHE_CACHE_SIZE");
+            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Listen), source.Get(listen));
+            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Upstream), source.Get(upstream));
+            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Origin), source.Get(origin));
+            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Region), source.Get(region));
+            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Token), source.Get(token));
+            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Id), source.Get(id));
+            var size = source.Get(cacheSize);
             if (size is not null)
             {
                 if (!ByteSize.TryParse(size, out _))
@@ -50,11 +53,7 @@ internal static class EdgeCommand
                 CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.CacheSize), size);
             }
 
-            var configPath = parse.GetValue(config)?.FullName ?? Environment.GetEnvironmentVariable("EDGECACHE_CONFIG");
-            if (configPath is not null && !File.Exists(configPath))
-            {
-                throw new UsageException($"--config: file '{configPath}' not found");
-            }
+            var configPath = OptionSource.ConfigFile(parse, config);
 
             WebApplication app;
             try
@@ -66,7 +65,7 @@ internal static class EdgeCommand
                 throw new UsageException(string.Join("; ", invalid.Failures));
             }
 
-            return await ServerRun.RunAsync(app, "edge", output, cancellationToken);
+            return await ServerRun.RunAsync(app, "edge", console, cancellationToken);
         });
         return command;
     }

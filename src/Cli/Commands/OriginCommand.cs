@@ -1,4 +1,6 @@
 using System.CommandLine;
+using EdgeCache.Cli.Options;
+using EdgeCache.Cli.Rendering;
 using EdgeCache.Origin.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
@@ -8,7 +10,7 @@ namespace EdgeCache.Cli.Commands;
 /// <summary><c>edgecache origin</c>: runs the master: content store, change log and admin API.</summary>
 internal static class OriginCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(CliConsole console)
     {
         var listen = new Option<string>("--listen") { Description = "Address to serve edges and operators on, e.g. http://127.0.0.1:7000 (port 0 picks a free port). Env: EDGECACHE_LISTEN." };
         var data = new Option<string>("--data") { Description = "Folder for blobs, the manifest and the change log (created if missing). Env: EDGECACHE_DATA." };
@@ -28,16 +30,13 @@ internal static class OriginCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var source = OptionSource.Of(parse);
             var settings = new Dictionary<string, string?>();
-            CommandSettings.Put(settings, OriginOptions.SectionName, nameof(OriginOptions.Listen), parse.GetValue(listen) ?? Environment.GetEnvironmentVariable("EDGECACHE_LISTEN"));
-            CommandSettings.Put(settings, OriginOptions.SectionName, nameof(OriginOptions.Data), parse.GetValue(data) ?? Environment.GetEnvironmentVariable("EDGECACHE_DATA"));
-            CommandSettings.Put(settings, OriginOptions.SectionName, nameof(OriginOptions.Token), parse.GetValue(token) ?? Environment.GetEnvironmentVariable("EDGECACHE_TOKEN"));
-            CommandSettings.Put(settings, OriginOptions.SectionName, nameof(OriginOptions.Content), parse.GetValue(content) ?? Environment.GetEnvironmentVariable("EDGECACHE_CONTENT"));
-            var configPath = parse.GetValue(config)?.FullName ?? Environment.GetEnvironmentVariable("EDGECACHE_CONFIG");
-            if (configPath is not null && !File.Exists(configPath))
-            {
-                throw new UsageException($"--config: file '{configPath}' not found");
-            }
+            CommandSettings.Put(settings, OriginOptions.SectionName, nameof(OriginOptions.Listen), source.Get(listen));
+            CommandSettings.Put(settings, OriginOptions.SectionName, nameof(OriginOptions.Data), source.Get(data));
+            CommandSettings.Put(settings, OriginOptions.SectionName, nameof(OriginOptions.Token), source.Get(token));
+            CommandSettings.Put(settings, OriginOptions.SectionName, nameof(OriginOptions.Content), source.Get(content));
+            var configPath = OptionSource.ConfigFile(parse, config);
 
             WebApplication app;
             try
@@ -49,7 +48,7 @@ internal static class OriginCommand
                 throw new UsageException(string.Join("; ", invalid.Failures));
             }
 
-            return await ServerRun.RunAsync(app, "origin", output, cancellationToken);
+            return await ServerRun.RunAsync(app, "origin", console, cancellationToken);
         });
         return command;
     }

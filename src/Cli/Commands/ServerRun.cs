@@ -1,3 +1,4 @@
+using EdgeCache.Cli.Rendering;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 
@@ -6,7 +7,7 @@ namespace EdgeCache.Cli.Commands;
 /// <summary>Runs a built server until shutdown: starts it, says where it listens (<c>{role} listening on URL</c>), and waits.</summary>
 internal static class ServerRun
 {
-    public static async Task<int> RunAsync(WebApplication app, string role, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(WebApplication app, string role, CliConsole console, CancellationToken cancellationToken)
     {
         await using (app)
         {
@@ -16,17 +17,17 @@ internal static class ServerRun
             }
             catch (IOException bindFailure)
             {
-                await Console.Error.WriteLineAsync($"edgecache: cannot listen: {bindFailure.Message}");
+                await console.Error.WriteLineAsync($"edgecache: cannot listen: {bindFailure.Message}");
                 return EdgeCacheCommand.Failed;
             }
 
             // Once started, Urls are the addresses the server bound (port 0 resolved).
             foreach (var address in app.Urls)
             {
-                await output.WriteLineAsync($"{role} listening on {address}");
+                await console.Out.WriteLineAsync($"{role} listening on {address}");
             }
 
-            await output.FlushAsync(cancellationToken);
+            await console.Out.FlushAsync(cancellationToken);
             await app.WaitForShutdownAsync(cancellationToken);
         }
 

@@ -62,7 +62,8 @@ internal sealed record WaitRequest(TimeSpan Timeout)
     }
 
     /// <summary>A number with a unit of ms, s or m; a bare number is seconds.</summary>
-    private static bool TryParseDuration(string? text, out TimeSpan duration)
+    /// <summary>A duration such as <c>500ms</c>, <c>5s</c>, <c>2m</c> (a bare number is seconds); also what the CLI accepts.</summary>
+    internal static bool TryParseDuration(string? text, out TimeSpan duration)
     {
         duration = default;
         if (string.IsNullOrEmpty(text))
