@@ -2,14 +2,6 @@ namespace EdgeCache.Cli.Tests;
 
 public sealed class EdgeCommandTests
 {
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exitCode = await EdgeCacheCommand.RunAsync(args, output, error);
-        return (exitCode, output.ToString(), error.ToString());
-    }
-
     [Theory]
     [InlineData("--cache-size", "12XB", "--cache-size")]
     [InlineData("--upstream", "not-a-url", "not-a-url")]
@@ -20,7 +12,7 @@ public sealed class EdgeCommandTests
             ? new[] { "edge", "--listen", "http://127.0.0.1:0", option, value }
             : ["edge", "--listen", "http://127.0.0.1:0", "--upstream", "http://127.0.0.1:9", option, value];
 
-        var (exitCode, _, error) = await RunAsync(args);
+        var (exitCode, _, error) = await CliRun.RunAsync(args);
 
         Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
         var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -32,7 +24,7 @@ public sealed class EdgeCommandTests
     [Fact]
     public async Task An_edge_without_any_upstream_is_a_usage_error()
     {
-        var (exitCode, _, error) = await RunAsync("edge", "--listen", "http://127.0.0.1:0");
+        var (exitCode, _, error) = await CliRun.RunAsync("edge", "--listen", "http://127.0.0.1:0");
 
         Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
         Assert.Contains("no upstream", error);
@@ -41,14 +33,14 @@ public sealed class EdgeCommandTests
     [Fact]
     public async Task Unknown_options_and_commands_exit_with_2()
     {
-        Assert.Equal(EdgeCacheCommand.BadUsage, (await RunAsync("edge", "--no-such-option")).ExitCode);
-        Assert.Equal(EdgeCacheCommand.BadUsage, (await RunAsync("no-such-command")).ExitCode);
+        Assert.Equal(EdgeCacheCommand.BadUsage, (await CliRun.RunAsync("edge", "--no-such-option")).ExitCode);
+        Assert.Equal(EdgeCacheCommand.BadUsage, (await CliRun.RunAsync("no-such-command")).ExitCode);
     }
 
     [Fact]
     public async Task A_missing_config_file_is_named()
     {
-        var (exitCode, _, error) = await RunAsync("edge", "--upstream", "http://127.0.0.1:9", "--config", "/nonexistent/edge.json");
+        var (exitCode, _, error) = await CliRun.RunAsync("edge", "--upstream", "http://127.0.0.1:9", "--config", "/nonexistent/edge.json");
 
         Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
         Assert.Contains("/nonexistent/edge.json", error);
@@ -57,7 +49,7 @@ public sealed class EdgeCommandTests
     [Fact]
     public async Task Edge_help_shows_every_option_and_an_example()
     {
-        var (exitCode, output, _) = await RunAsync("edge", "--help");
+        var (exitCode, output, _) = await CliRun.RunAsync("edge", "--help");
 
         Assert.Equal(EdgeCacheCommand.Ok, exitCode);
         foreach (var option in new[] { "--listen", "--upstream", "--origin", "--region", "--cache-size", "--config", "--token", "Example:" })
@@ -79,7 +71,7 @@ public sealed class EdgeCommandTests
             args.AddRange(["--token", "t"]);
         }
 
-        var (exitCode, _, error) = await RunAsync([.. args]);
+        var (exitCode, _, error) = await CliRun.RunAsync([.. args]);
 
         Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
         var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -90,7 +82,7 @@ public sealed class EdgeCommandTests
     [Fact]
     public async Task Following_an_origin_needs_a_token()
     {
-        var (exitCode, _, error) = await RunAsync("edge", "--listen", "http://127.0.0.1:0", "--origin", "http://127.0.0.1:9");
+        var (exitCode, _, error) = await CliRun.RunAsync("edge", "--listen", "http://127.0.0.1:0", "--origin", "http://127.0.0.1:9");
 
         Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
         Assert.Contains("--token", error);

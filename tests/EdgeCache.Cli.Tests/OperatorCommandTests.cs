@@ -6,14 +6,6 @@ namespace EdgeCache.Cli.Tests;
 
 public sealed class OperatorCommandTests
 {
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exitCode = await EdgeCacheCommand.RunAsync(args, output, error);
-        return (exitCode, output.ToString(), error.ToString());
-    }
-
     [Theory]
     [InlineData("publish", "--to", "--tag", "--cache-control", "--delete", "--wait", "--timeout", "--origin", "--token", "--config", "--json")]
     [InlineData("purge", "--path", "--prefix", "--tag", "--all", "--soft", "--wait", "--timeout", "--origin", "--token", "--config", "--json")]
@@ -21,7 +13,7 @@ public sealed class OperatorCommandTests
     [InlineData("origin", "--listen", "--data", "--token", "--content", "--config")]
     public async Task Help_of_every_command_shows_its_options_their_environment_variables_and_an_example(string command, params string[] options)
     {
-        var (exitCode, output, _) = await RunAsync(command, "--help");
+        var (exitCode, output, _) = await CliRun.RunAsync(command, "--help");
 
         Assert.Equal(EdgeCacheCommand.Ok, exitCode);
         Assert.Contains("Example:", output);
@@ -37,7 +29,7 @@ public sealed class OperatorCommandTests
     [Fact]
     public async Task The_root_help_lists_every_command_with_an_example()
     {
-        var (exitCode, output, _) = await RunAsync("--help");
+        var (exitCode, output, _) = await CliRun.RunAsync("--help");
 
         Assert.Equal(EdgeCacheCommand.Ok, exitCode);
         foreach (var command in new[] { "origin", "edge", "demo", "publish", "purge", "status" })
@@ -55,7 +47,7 @@ public sealed class OperatorCommandTests
     [InlineData("status", "--path", "no-slash")]
     public async Task Commands_that_make_no_sense_are_usage_errors_before_any_call(params string[] args)
     {
-        var (exitCode, _, error) = await RunAsync([.. args, "--origin", "http://127.0.0.1:9", "--token", "t"]);
+        var (exitCode, _, error) = await CliRun.RunAsync([.. args, "--origin", "http://127.0.0.1:9", "--token", "t"]);
 
         Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
         Assert.StartsWith("edgecache: ", error);

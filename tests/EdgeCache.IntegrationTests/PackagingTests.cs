@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using EdgeCache.IntegrationTests.Infrastructure;
 
@@ -48,6 +47,12 @@ public sealed class PackagingTests : IDisposable
         }
     }
 
+    private static async Task<(int ExitCode, string Output)> RunAsync(string file, string[] args, TimeSpan within, Dictionary<string, string?>? environment = null)
+    {
+        var (exitCode, output, error) = await CliProcess.RunProgramAsync(file, args, environment, within);
+        return (exitCode, output + "\n" + error);
+    }
+
     private static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
@@ -57,35 +62,5 @@ public sealed class PackagingTests : IDisposable
         }
 
         return directory?.FullName ?? throw new InvalidOperationException("EdgeCache.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string file, string[] args, TimeSpan within, Dictionary<string, string>? environment = null)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in environment ?? [])
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(within);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within {within}");
-        }
-
-        return (process.ExitCode, await output + await error);
     }
 }

@@ -50,17 +50,20 @@ public sealed partial class CliProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    /// <summary>Starts <c>edgecache ARGS</c> with <paramref name="environment"/> added to (or, with a null value, removed from) the inherited one.</summary>
-    public static CliProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
+    /// <summary>Starts <c>edgecache ARGS</c> (the build next to the tests) with <paramref name="environment"/> added to (or, with a null value, removed from) the inherited one.</summary>
+    public static CliProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
+        => StartProgram("dotnet", [Path.Combine(AppContext.BaseDirectory, "edgecache.dll"), .. args], environment);
+
+    /// <summary>Starts any program the same way (an installed <c>edgecache</c>, a packaging script).</summary>
+    public static CliProcess StartProgram(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
+            WorkingDirectory = AppContext.BaseDirectory,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "edgecache.dll"));
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -81,9 +84,13 @@ public sealed partial class CliProcess : IAsyncDisposable
     }
 
     /// <summary>Runs <c>edgecache ARGS</c> to its end (at most <paramref name="within"/>, default 60 s): exit code, standard output, standard error.</summary>
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? within = null)
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? within = null)
+        => RunProgramAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "edgecache.dll"), .. args], environment, within);
+
+    /// <summary>Runs any program to its end (at most <paramref name="within"/>, default 60 s): exit code, standard output, standard error.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunProgramAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? within = null)
     {
-        await using var process = Start(args, environment);
+        await using var process = StartProgram(file, args, environment);
         var exitCode = await process.WaitForExitAsync(within ?? TimeSpan.FromSeconds(60));
         return (exitCode, string.Join('\n', process.Output), process.Error);
     }
