@@ -69,6 +69,12 @@ internal static class EdgeCacheCommand
         {
             return Ok;
         }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C during an operator command: what the origin committed stays committed, an open batch was aborted.
+            await error.WriteLineAsync("edgecache: interrupted");
+            return Failed;
+        }
 #pragma warning disable CA1031 // A person gets one line, never a stack trace.
         catch (Exception failure)
 #pragma warning restore CA1031
