@@ -295,6 +295,27 @@ public sealed class OperatorCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Ctrl_c_during_a_publish_stops_it_with_one_line_and_exit_1()
+    {
+        await using var origin = await TestOrigin.StartAsync();
+        await using var relay = TcpRelay.Start(origin.Url);
+        relay.Stall();
+        await using var publish = CliProcess.Start(["publish", Site(("a.txt", "a"))], new Dictionary<string, string?>
+        {
+            ["EDGECACHE_ORIGIN"] = relay.Url,
+            ["EDGECACHE_TOKEN"] = TestOrigin.Token,
+        });
+        Assert.True(await Deadline.UntilAsync(() => Task.FromResult(relay.Accepted > 0), TimeSpan.FromSeconds(30)), "publish never connected");
+
+        publish.Interrupt();
+
+        Assert.Equal(1, await publish.WaitForExitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal("edgecache: interrupted", publish.Error.Trim());
+        relay.Restore();
+        Assert.Equal(0, (await origin.ChangesAsync()).GetProperty("head").GetInt64());
+    }
+
+    [Fact]
     public async Task A_large_upload_on_a_terminal_shows_a_progress_bar()
     {
         await using var origin = await TestOrigin.StartAsync();
