@@ -268,7 +268,13 @@ public sealed partial class FeedClient
                     return null;
                 }
 
-                LogReset(_logger, _options.Origin, Applied?.ToString(CultureInfo.InvariantCulture) ?? "nothing", reset.Head, reset.LowWaterMark);
+                // Without a position every feed starts with a reset to the head (FeedProtocol): that is how an
+                // edge starts, not lost history, and its subscriber reports the start.
+                if (Applied is { } position)
+                {
+                    LogReset(_logger, _options.Origin, position, reset.Head, reset.LowWaterMark);
+                }
+
                 Volatile.Write(ref _applied, reset.Head);
                 return new FeedEvent.Reset(reset.Head, reset.LowWaterMark);
             default:
@@ -319,5 +325,5 @@ public sealed partial class FeedClient
     private static partial void LogProtocolError(ILogger logger, Uri origin, string error, string applied);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The origin {Origin} no longer has the changes after {Applied} (low-water mark {LowWaterMark}): resetting to {Head}")]
-    private static partial void LogReset(ILogger logger, Uri origin, string applied, long head, long lowWaterMark);
+    private static partial void LogReset(ILogger logger, Uri origin, long applied, long head, long lowWaterMark);
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using EdgeCache.Replication.Feed;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeCache.Replication.Tests.Feed;
@@ -122,6 +123,37 @@ public sealed class FeedClientTests
     }
 
     [Fact]
+    public async Task Only_a_reset_after_a_position_is_a_warning_the_first_is_how_every_feed_starts()
+    {
+        var origin = new ScriptedOrigin(
+            Stream("""
+                event: reset
+                id: 40
+                data: {"head":40,"lowWaterMark":30}
+
+                event: change
+                id: 41
+                data: {"seq":41,"op":"purge-all"}
+
+                """),
+            Stream("""
+                event: reset
+                id: 90
+                data: {"head":90,"lowWaterMark":80}
+
+                """));
+        var logger = new WarningRecorder();
+        var client = origin.Client(logger);
+
+        var events = await origin.TakeAsync(client, 5);
+
+        Assert.Equal([new FeedEvent.Reset(40, 30), new FeedEvent.Reset(90, 80)], events.OfType<FeedEvent.Reset>());
+        // The end of the first stream is a warning of its own ("Lost the feed").
+        var reset = Assert.Single(logger.Warnings, w => w.Contains("no longer has the changes", StringComparison.Ordinal));
+        Assert.Contains("after 41", reset);
+    }
+
+    [Fact]
     public async Task Failures_back_off_exponentially_and_a_refused_token_waits_the_maximum()
     {
         var origin = new ScriptedOrigin(
@@ -166,7 +198,7 @@ public sealed class FeedClientTests
 
         public ConcurrentQueue<TimeSpan> Delays { get; } = new();
 
-        public FeedClient Client()
+        public FeedClient Client(ILogger<FeedClient>? logger = null)
             => new(
                 new HttpClient(this),
                 new FeedClientOptions
@@ -180,7 +212,7 @@ public sealed class FeedClientTests
                     MaxReconnectDelay = Max,
                 },
                 new InstantTime(Delays),
-                NullLogger<FeedClient>.Instance,
+                logger ?? NullLogger<FeedClient>.Instance,
                 () => 0.5);
 
         public async Task<List<FeedEvent>> TakeAsync(FeedClient client, int count)
@@ -209,6 +241,25 @@ public sealed class FeedClientTests
         {
             _stop.Dispose();
             base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>Keeps every warning (and worse) the client logs.</summary>
+    private sealed class WarningRecorder : ILogger<FeedClient>
+    {
+        public ConcurrentQueue<string> Warnings { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                Warnings.Enqueue(formatter(state, exception));
+            }
         }
     }
 
