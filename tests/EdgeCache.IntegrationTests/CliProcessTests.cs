@@ -36,4 +36,25 @@ public sealed class CliProcessTests
 
         Assert.Equal(0, await process.WaitForExitAsync(TimeSpan.FromSeconds(5)));
     }
+
+    [Theory]
+    [InlineData("edge", "--upstream", "http://127.0.0.1:9")]
+    [InlineData("origin", "--token", "t")]
+    public async Task A_server_that_cannot_listen_says_so_in_one_line_without_a_stack_trace(string command, string option, string value)
+    {
+        var data = Directory.CreateTempSubdirectory("edgecache-listen-").FullName;
+        try
+        {
+            // 192.0.2.0/24 is TEST-NET-1: for documentation, never assigned to a machine.
+            var (exitCode, output, error) = await CliProcess.RunAsync([command, "--listen", "http://192.0.2.1:0", option, value, .. command == "origin" ? new[] { "--data", data } : []]);
+
+            Assert.Equal(1, exitCode);
+            Assert.Equal("edgecache: cannot listen: Cannot assign requested address", error.Trim());
+            Assert.DoesNotContain("   at ", output);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
 }

@@ -15,7 +15,8 @@ internal static class ServerRun
             {
                 await app.StartAsync(cancellationToken);
             }
-            catch (IOException bindFailure)
+            // Kestrel reports an address in use as an IOException, an address this machine lacks as the bare SocketException.
+            catch (Exception bindFailure) when (bindFailure is IOException or System.Net.Sockets.SocketException)
             {
                 await console.Error.WriteLineAsync($"edgecache: cannot listen: {bindFailure.Message}");
                 return EdgeCacheCommand.Failed;

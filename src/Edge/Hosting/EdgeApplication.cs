@@ -60,6 +60,8 @@ public static class EdgeApplication
         builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder.HttpForwarder", LogLevel.Error);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        // A start failure (an address in use or missing) reaches the caller as an exception; the host's own log of it is a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         logging?.Invoke(builder.Logging);
 
         builder.WebHost.UseUrls(options.Listen);
