@@ -2,14 +2,6 @@ namespace EdgeCache.Cli.Tests;
 
 public sealed class DemoCommandTests
 {
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exitCode = await EdgeCacheCommand.RunAsync(args, output, error);
-        return (exitCode, output.ToString(), error.ToString());
-    }
-
     [Theory]
     [InlineData("--regions", "us east", "--regions")]
     [InlineData("--regions", "eu/west", "--regions")]
@@ -21,7 +13,7 @@ public sealed class DemoCommandTests
     [InlineData("--edges-per-region", "two", "--edges-per-region")]
     public async Task Bad_values_are_usage_errors_with_one_line_naming_the_option(string option, string value, string mentioned)
     {
-        var (exitCode, output, error) = await RunAsync("demo", option, value);
+        var (exitCode, output, error) = await CliRun.RunAsync("demo", option, value);
 
         Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
         var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -35,7 +27,7 @@ public sealed class DemoCommandTests
     public async Task A_region_too_long_for_its_edge_ids_is_a_usage_error()
     {
         // 63 characters is a valid region name, but its edge ids (REGION-1) would have 65.
-        var (exitCode, _, error) = await RunAsync("demo", "--regions", new string('r', 63), "--edges-per-region", "1");
+        var (exitCode, _, error) = await CliRun.RunAsync("demo", "--regions", new string('r', 63), "--edges-per-region", "1");
 
         Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
         Assert.StartsWith("edgecache: --regions:", error);
@@ -47,7 +39,7 @@ public sealed class DemoCommandTests
     {
         var regions = string.Join(',', Enumerable.Range(1, 255).Select(r => $"r{r}"));
 
-        var (exitCode, _, error) = await RunAsync("demo", "--regions", regions);
+        var (exitCode, _, error) = await CliRun.RunAsync("demo", "--regions", regions);
 
         Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
         Assert.StartsWith("edgecache: --regions: 255 regions; at most 254", error);
@@ -61,7 +53,7 @@ public sealed class DemoCommandTests
         {
             await File.WriteAllTextAsync(config, """{"Demo": {"Regions": ["eu-west", "eu-west"], "EdgesPerRegion": 1}}""");
 
-            var (exitCode, _, error) = await RunAsync("demo", "--config", config);
+            var (exitCode, _, error) = await CliRun.RunAsync("demo", "--config", config);
 
             Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
             Assert.Equal("edgecache: --regions: 'eu-west' is given twice", error.Trim());
@@ -78,7 +70,7 @@ public sealed class DemoCommandTests
         var file = Path.GetTempFileName();
         try
         {
-            var (exitCode, _, error) = await RunAsync("demo", "--data", file);
+            var (exitCode, _, error) = await CliRun.RunAsync("demo", "--data", file);
 
             Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
             Assert.StartsWith("edgecache: --data:", error);
@@ -96,7 +88,7 @@ public sealed class DemoCommandTests
         try
         {
             // A folder below a file can never be created.
-            var (exitCode, output, error) = await RunAsync("demo", "--data", Path.Combine(file, "data"));
+            var (exitCode, output, error) = await CliRun.RunAsync("demo", "--data", Path.Combine(file, "data"));
 
             Assert.Equal(EdgeCacheCommand.Failed, exitCode);
             var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -118,7 +110,7 @@ public sealed class DemoCommandTests
             var config = Path.Combine(folder, "demo.json");
             await File.WriteAllTextAsync(config, """{"Edge": {"MaxFeedSilence": "-00:00:01"}}""");
 
-            var (exitCode, output, error) = await RunAsync("demo", "--regions", "eu-west", "--edges-per-region", "1", "--config", config, "--data", Path.Combine(folder, "data"));
+            var (exitCode, output, error) = await CliRun.RunAsync("demo", "--regions", "eu-west", "--edges-per-region", "1", "--config", config, "--data", Path.Combine(folder, "data"));
 
             Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
             Assert.Equal("edgecache: MaxFeedSilence must be above zero", error.Trim());
@@ -137,7 +129,7 @@ public sealed class DemoCommandTests
     [Fact]
     public async Task Demo_help_shows_every_option_and_an_example()
     {
-        var (exitCode, output, _) = await RunAsync("demo", "--help");
+        var (exitCode, output, _) = await CliRun.RunAsync("demo", "--help");
 
         Assert.Equal(EdgeCacheCommand.Ok, exitCode);
         foreach (var text in new[] { "--regions", "--edges-per-region", "--data", "--config", "EDGECACHE_REGIONS", "EDGECACHE_EDGES_PER_REGION", "EDGECACHE_DATA", "Example:", "edgecache demo" })

@@ -57,12 +57,15 @@ public sealed partial class CliProcess : IAsyncDisposable
     /// <summary>Starts any program the same way (an installed <c>edgecache</c>, a packaging script).</summary>
     public static CliProcess StartProgram(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var start = new ProcessStartInfo(file)
+        // A test run started in the background of a non-interactive shell inherits SIGINT ignored, and
+        // .NET keeps a signal ignored at start ignored; env(1) gives the child the default, as a terminal would.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
+            ArgumentList = { "--default-signal=INT", file },
         };
         foreach (var arg in args)
         {
