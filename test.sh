@@ -5,9 +5,9 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
-# Debian packages the tests use. Issue 2's tests need none beyond the .NET SDK; later
-# issues add postgresql, nginx, varnish, wrk and dnsutils here.
-debs=()
+# Debian packages the tests use: dig (dnsutils) asks the DNS responder; later issues add
+# postgresql, nginx, varnish and wrk here.
+debs=(dnsutils)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -50,6 +50,8 @@ public sealed partial class CliProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Starts <c>edgecache ARGS</c> (the build next to the tests) with <paramref name="environment"/> added to (or, with a null value, removed from) the inherited one.</summary>
     public static CliProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
         => StartProgram("dotnet", [Path.Combine(AppContext.BaseDirectory, "edgecache.dll"), .. args], environment);

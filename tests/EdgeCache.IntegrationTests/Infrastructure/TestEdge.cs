@@ -19,6 +19,8 @@ public sealed class TestEdge : IAsyncDisposable
         Client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
     }
 
+    private int _disposed;
+
     public string Url { get; }
 
     public HttpClient Client { get; }
@@ -69,6 +71,12 @@ public sealed class TestEdge : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // A test may stop one edge of a fleet early; the fleet disposes it again at the end.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
