@@ -119,6 +119,21 @@ public sealed class DnsDigTests : IDisposable
     }
 
     [Fact]
+    public async Task An_edge_that_hangs_leaves_the_answers_after_three_missed_heartbeats_within_the_ttl_plus_10_seconds()
+    {
+        await using var fleet = await TestFleet.StartAsync(regions: 2, edgesPerRegion: 1);
+        await using var dns = await StartDnsAsync(fleet, "--ttl", "1");
+        await WaitUntilAnsweredAsync(dns, Zone, answers => answers.Count == 2);
+        var hung = fleet.Edges[1];
+
+        // Its feed stays open at the origin, but no ack and no byte gets through any more: only the missed heartbeats (3 x 2 s) tell.
+        hung.Relay.Stall();
+
+        var left = await Deadline.UntilAsync(async () => !(await DigShortAsync(dns, Zone, "A")).Contains(Host(hung)), TimeSpan.FromSeconds(11));
+        Assert.True(left, "the hung edge is still answered 11 s later");
+    }
+
+    [Fact]
     public async Task Garbage_over_udp_and_tcp_neither_crashes_nor_stops_the_server()
     {
         await using var fleet = await TestFleet.StartAsync(regions: 1, edgesPerRegion: 1);
