@@ -20,11 +20,13 @@ internal static class EdgeCacheCommand
               edgecache demo
               edgecache origin --listen http://0.0.0.0:7000 --data /var/lib/edgecache --token s3cret
               edgecache edge --listen http://0.0.0.0:8080 --origin http://origin:7000 --region eu-west --token s3cret
+              edgecache dns --listen 0.0.0.0:53 --zone cdn.example.net --origin http://origin:7000 --token s3cret
               edgecache publish ./site --wait --origin http://origin:7000 --token s3cret
             """)
         {
             OriginCommand.Create(console),
             EdgeCommand.Create(console),
+            DnsCommand.Create(console),
             DemoCommand.Create(console),
             PublishCommand.Create(console),
             PurgeCommand.Create(console),

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using EdgeCache.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
@@ -30,6 +32,8 @@ public sealed class DemoProcessTests(ITestOutputHelper log)
             demo.Edges.Select(e => (new Uri(e.Url).Host, e.Region, e.Id)));
         Assert.True(demo.DataIsTemporary);
         Assert.True(Directory.Exists(demo.Data));
+        Assert.Matches(@"^127\.0\.0\.1:\d+ zone edgecache\.test$", demo.Dns);
+        await AssertListensOnUdpAndTcpAsync(IPEndPoint.Parse(demo.Dns.Split(' ')[0]));
         Assert.Matches(@"^published the sample site: \d+ files, seq \d+$", demo.Published);
 
         foreach (var edge in demo.Edges.GroupBy(e => e.Region).Select(region => region.First()))
@@ -112,6 +116,20 @@ public sealed class DemoProcessTests(ITestOutputHelper log)
         Assert.Equal(0, await process.WaitForExitAsync(ExitWithin));
     }
 
+    /// <summary>Something holds the UDP port (binding it fails) and accepts TCP connections on it.</summary>
+    private static async Task AssertListensOnUdpAndTcpAsync(IPEndPoint dns)
+    {
+        using (var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            var taken = Assert.Throws<SocketException>(() => udp.Bind(dns));
+            Assert.Equal(SocketError.AddressAlreadyInUse, taken.SocketErrorCode);
+        }
+
+        using var tcp = new TcpClient(AddressFamily.InterNetwork);
+        await tcp.ConnectAsync(dns);
+        Assert.True(tcp.Connected);
+    }
+
     /// <summary>GETs <paramref name="path"/> twice: 200 with <paramref name="mediaType"/>, the second time from the edge's cache; answers the body.</summary>
     /// <remarks>An edge names itself in Cache-Status by its id (RFC 9211's cache name), so a demo edge's hit reads <c>us-east-1; hit</c>.</remarks>
     private static async Task<byte[]> AssertServedAndCachedAsync(HttpClient edge, string id, string path, string mediaType)
@@ -129,7 +147,7 @@ public sealed class DemoProcessTests(ITestOutputHelper log)
     }
 
     /// <summary>The lines a starting demo prints, read up to <c>published the sample site</c>.</summary>
-    private sealed record DemoLines(string Origin, string Token, IReadOnlyList<(string Url, string Region, string Id)> Edges, string Data, bool DataIsTemporary, string Published)
+    private sealed record DemoLines(string Origin, string Token, IReadOnlyList<(string Url, string Region, string Id)> Edges, string Data, bool DataIsTemporary, string Dns, string Published)
     {
         private const string Temporary = " (removed at exit)";
 
@@ -150,8 +168,10 @@ public sealed class DemoProcessTests(ITestOutputHelper log)
 
             var data = Field(line, "data ");
             var temporary = data.EndsWith(Temporary, StringComparison.Ordinal);
+            // dns <ip:port> zone <zone>, right after the data line.
+            var dns = Field(await process.WaitForLineAsync(_ => true, StartWithin), "dns ");
             var published = await process.WaitForLineAsync(l => l.StartsWith("published the sample site", StringComparison.Ordinal), StartWithin);
-            return new DemoLines(origin, token, edges, temporary ? data[..^Temporary.Length] : data, temporary, published);
+            return new DemoLines(origin, token, edges, temporary ? data[..^Temporary.Length] : data, temporary, dns, published);
         }
 
         private static string Field(string line, string prefix)

@@ -8,6 +8,9 @@ namespace EdgeCache.Cli.Commands;
 /// <summary><c>edgecache demo</c>: an origin and edges in several regions on one machine, a sample site published through them, and the fleet live until Ctrl-C.</summary>
 internal static class DemoCommand
 {
+    /// <summary>The zone the demo's DNS responder answers for; <c>.test</c> is reserved for testing (RFC 6761).</summary>
+    private const string DnsZone = "edgecache.test";
+
     /// <summary>How long the demo waits for every edge to connect to the origin's feed before it publishes.</summary>
     private static readonly TimeSpan ConnectWithin = TimeSpan.FromSeconds(10);
 
@@ -19,7 +22,8 @@ internal static class DemoCommand
         var command = new Command("demo", """
             Run an origin and edges in several regions on this machine (region r's edge e on 127.0.r.e),
             publish a sample site through them, and show the fleet live until Ctrl-C. Prints, one line
-            each: origin URL, token T, edge URL region R id ID (every edge), data DIR.
+            each: origin URL, token T, edge URL region R id ID (every edge), data DIR, and
+            dns IP:PORT zone edgecache.test for its GeoDNS responder.
 
             Example:
               edgecache demo
@@ -67,7 +71,8 @@ internal static class DemoCommand
         }
 
         await SayAsync(console, $"data {data.Description}", cancellationToken);
-        // A "dns <ip:port> zone <zone>" line for the demo's GeoDNS responder comes here, with the dns command.
+        var dns = await fleet.StartDnsAsync(DnsZone, cancellationToken);
+        await SayAsync(console, $"dns {dns} zone {DnsZone}", cancellationToken);
 
         using var origin = new OriginClient(new Uri(originUrl + "/"), fleet.Token, CallTimeout);
         var unconnected = await fleet.WaitUntilConnectedAsync(origin, ConnectWithin, cancellationToken);

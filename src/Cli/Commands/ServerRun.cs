@@ -4,16 +4,21 @@ using Microsoft.Extensions.Hosting;
 
 namespace EdgeCache.Cli.Commands;
 
-/// <summary>Runs a built server until shutdown: starts it, says where it listens (<c>{role} listening on URL</c>), and waits.</summary>
+/// <summary>Runs a built server until shutdown: starts it, says where it listens (<c>{role} listening on ADDRESS</c>), and waits.</summary>
 internal static class ServerRun
 {
-    public static async Task<int> RunAsync(WebApplication app, string role, CliConsole console, CancellationToken cancellationToken)
+    /// <summary>Runs a Kestrel server; once started, its Urls are the addresses it bound (port 0 resolved).</summary>
+    public static Task<int> RunAsync(WebApplication app, string role, CliConsole console, CancellationToken cancellationToken)
+        => RunAsync(app, () => app.Urls.Select(address => $"{role} listening on {address}"), console, cancellationToken);
+
+    /// <summary>Runs any host; <paramref name="listening"/> gives, once it started, the lines that say where it listens.</summary>
+    public static async Task<int> RunAsync(IHost host, Func<IEnumerable<string>> listening, CliConsole console, CancellationToken cancellationToken)
     {
-        await using (app)
+        try
         {
             try
             {
-                await app.StartAsync(cancellationToken);
+                await host.StartAsync(cancellationToken);
             }
             // Kestrel reports an address in use as an IOException, an address this machine lacks as the bare SocketException.
             catch (Exception bindFailure) when (bindFailure is IOException or System.Net.Sockets.SocketException)
@@ -22,16 +27,32 @@ internal static class ServerRun
                 return EdgeCacheCommand.Failed;
             }
 
-            // Once started, Urls are the addresses the server bound (port 0 resolved).
-            foreach (var address in app.Urls)
+            foreach (var line in listening())
             {
-                await console.Out.WriteLineAsync($"{role} listening on {address}");
+                await console.Out.WriteLineAsync(line);
             }
 
             await console.Out.FlushAsync(cancellationToken);
-            await app.WaitForShutdownAsync(cancellationToken);
+            await host.WaitForShutdownAsync(cancellationToken);
+        }
+        finally
+        {
+            await DisposeAsync(host);
         }
 
         return EdgeCacheCommand.Ok;
+    }
+
+    /// <summary>Disposes a host the way it prefers: WebApplication and the generic host dispose their services asynchronously.</summary>
+    public static async Task DisposeAsync(IHost host)
+    {
+        if (host is IAsyncDisposable asynchronous)
+        {
+            await asynchronous.DisposeAsync();
+        }
+        else
+        {
+            host.Dispose();
+        }
     }
 }

@@ -1,10 +1,14 @@
+using System.Globalization;
+using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using EdgeCache.Cli.Client;
 using EdgeCache.Cli.Commands;
+using EdgeCache.Dns.Hosting;
 using EdgeCache.Edge.Hosting;
 using EdgeCache.Origin.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,9 +18,10 @@ namespace EdgeCache.Cli.Demo;
 internal sealed record DemoEdge(string Id, string Region, string Url);
 
 /// <summary>
-/// The demo's servers, all in this process: an origin on 127.0.0.1 and edges on their own loopback
-/// addresses that follow its feed, built exactly as <c>edgecache origin</c> and <c>edgecache edge</c>
-/// build them. Disposing stops them all at once.
+/// The demo's servers, all in this process: an origin on 127.0.0.1, edges on their own loopback
+/// addresses that follow its feed, and a GeoDNS responder for them, built exactly as
+/// <c>edgecache origin</c>, <c>edgecache edge</c> and <c>edgecache dns</c> build them. Disposing
+/// stops them all at once.
 /// </summary>
 internal sealed class DemoFleet : IAsyncDisposable
 {
@@ -25,11 +30,17 @@ internal sealed class DemoFleet : IAsyncDisposable
 
     private const string OriginListen = "http://127.0.0.1:0";
     private const string EdgeCacheSize = "64MB";
+    private const string DnsListen = "127.0.0.1:0";
+
+    /// <summary>Short, so an edge stopped during the demo leaves the answers within seconds.</summary>
+    private const uint DnsTtl = 5;
+
+    private static readonly TimeSpan DnsFleetRefresh = TimeSpan.FromSeconds(1);
 
     private readonly string _data;
     private readonly string? _configFile;
     private readonly DemoLog _log;
-    private readonly List<WebApplication> _apps = [];
+    private readonly List<IHost> _hosts = [];
     private readonly List<DemoEdge> _edges = [];
     private string? _origin;
 
@@ -100,6 +111,31 @@ internal sealed class DemoFleet : IAsyncDisposable
         return edge;
     }
 
+    /// <summary>Starts the DNS responder for <paramref name="zone"/> on a free port of 127.0.0.1, reading the origin's fleet; answers where it listens.</summary>
+    /// <exception cref="CommandFailedException">It cannot listen.</exception>
+    public async Task<IPEndPoint> StartDnsAsync(string zone, CancellationToken cancellationToken)
+    {
+        var settings = new Dictionary<string, string?>();
+        CommandSettings.Put(settings, DnsOptions.SectionName, nameof(DnsOptions.Listen), DnsListen);
+        CommandSettings.Put(settings, DnsOptions.SectionName, nameof(DnsOptions.Zone), zone);
+        CommandSettings.Put(settings, DnsOptions.SectionName, nameof(DnsOptions.Origin), Origin);
+        CommandSettings.Put(settings, DnsOptions.SectionName, nameof(DnsOptions.Token), Token);
+        CommandSettings.Put(settings, DnsOptions.SectionName, nameof(DnsOptions.Ttl), DnsTtl.ToString(CultureInfo.InvariantCulture));
+        CommandSettings.Put(settings, DnsOptions.SectionName, nameof(DnsOptions.FleetRefresh), DnsFleetRefresh.ToString("c", CultureInfo.InvariantCulture));
+        IHost host;
+        try
+        {
+            host = DnsApplication.Build(settings, _configFile, LogTo("dns"));
+        }
+        catch (OptionsValidationException invalid)
+        {
+            throw new UsageException(string.Join("; ", invalid.Failures));
+        }
+
+        await StartAsync(host, "the DNS responder", DnsListen, cancellationToken);
+        return DnsApplication.EndpointOf(host);
+    }
+
     /// <summary>Waits until the origin sees every started edge connected to its feed; answers the ids still unconnected at <paramref name="within"/>.</summary>
     public async Task<IReadOnlyList<string>> WaitUntilConnectedAsync(OriginClient origin, TimeSpan within, CancellationToken cancellationToken)
     {
@@ -132,16 +168,16 @@ internal sealed class DemoFleet : IAsyncDisposable
     {
         // Origin and edges stop together: a stopping origin ends its feeds and a stopping edge drops its
         // own, so neither waits on the other; one slow server costs StopTimeout, not one per server.
-        await Task.WhenAll(_apps.Select(StopAsync));
-        _apps.Clear();
+        await Task.WhenAll(_hosts.Select(StopAsync));
+        _hosts.Clear();
     }
 
-    private static async Task StopAsync(WebApplication app)
+    private static async Task StopAsync(IHost host)
     {
         try
         {
             using var timeout = new CancellationTokenSource(StopTimeout);
-            await app.StopAsync(timeout.Token);
+            await host.StopAsync(timeout.Token);
         }
         catch (OperationCanceledException)
         {
@@ -149,32 +185,36 @@ internal sealed class DemoFleet : IAsyncDisposable
         }
         finally
         {
-            await app.DisposeAsync();
+            await ServerRun.DisposeAsync(host);
         }
     }
 
     private async Task<string> StartAsync(WebApplication app, string what, string listen, CancellationToken cancellationToken)
     {
+        await StartAsync((IHost)app, what, listen, cancellationToken);
+        // Once started, Urls are the addresses the server bound (port 0 resolved).
+        return app.Urls.First();
+    }
+
+    private async Task StartAsync(IHost host, string what, string listen, CancellationToken cancellationToken)
+    {
         // Once added, a server is stopped by DisposeAsync even when its start fails half way.
-        _apps.Add(app);
+        _hosts.Add(host);
         try
         {
-            await app.StartAsync(cancellationToken);
+            await host.StartAsync(cancellationToken);
         }
         catch (Exception bindFailure) when (bindFailure is IOException or SocketException)
         {
             // Kestrel reports an address in use as an IOException, an address this machine lacks as the bare SocketException.
             throw new CommandFailedException($"{what} cannot listen on {listen}: {bindFailure.Message}{LoopbackHint(listen)}", bindFailure);
         }
-
-        // Once started, Urls are the addresses the server bound (port 0 resolved).
-        return app.Urls.First();
     }
 
     /// <summary>macOS only routes 127.0.0.1 on its loopback interface; every other address needs an alias.</summary>
     private static string LoopbackHint(string listen)
     {
-        var host = new Uri(listen).Host;
+        var host = Uri.TryCreate(listen, UriKind.Absolute, out var url) ? url.Host : "127.0.0.1";
         return OperatingSystem.IsMacOS() && host != "127.0.0.1"
             ? $" (add the address with: sudo ifconfig lo0 alias {host} up)"
             : string.Empty;
