@@ -2,6 +2,7 @@ using System.Net;
 using EdgeCache.Dns.Answering;
 using EdgeCache.Dns.Fleet;
 using EdgeCache.Dns.Geo;
+using EdgeCache.Dns.Wire;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -65,7 +66,7 @@ public static class DnsApplication
         services.AddSingleton(geo);
         services.AddSingleton<FleetWatcher>();
         services.AddSingleton<IFleetView>(sp => sp.GetRequiredService<FleetWatcher>());
-        services.AddSingleton(responder ?? (_ => new MissingResponder()));
+        services.AddSingleton(responder ?? ZoneResponderOf);
         services.AddSingleton<DnsServer>();
         // Started in this order and stopped in reverse: the fleet is being read before the first query can come.
         services.AddHostedService(sp => sp.GetRequiredService<FleetWatcher>());
@@ -116,10 +117,19 @@ public static class DnsApplication
         }
     }
 
-    /// <summary>Stands in until the zone responder is wired as the default; answers nothing.</summary>
-    private sealed class MissingResponder : IDnsResponder
+    /// <summary>The zone's responder from the options; <c>ns.zone</c> answers the listen address unless it is a wildcard.</summary>
+    private static ZoneResponder ZoneResponderOf(IServiceProvider services)
     {
-        public byte[]? Respond(ReadOnlySpan<byte> query, IPAddress client, DnsTransport transport)
-            => throw new InvalidOperationException("no responder");
+        var options = services.GetRequiredService<IOptions<DnsOptions>>().Value;
+        _ = ListenEndpoint.TryParse(options.Listen, out var listen);
+        var nameServer = listen is null || listen.Address.Equals(IPAddress.Any) || listen.Address.Equals(IPAddress.IPv6Any) ? null : listen.Address;
+        return new ZoneResponder(
+            DnsName.Parse(options.Zone!),
+            options.Ttl,
+            nameServer,
+            services.GetRequiredService<IFleetView>(),
+            services.GetRequiredService<GeoMap>(),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<ZoneResponder>>());
     }
 }
