@@ -60,16 +60,69 @@ public sealed record DnsMessage(
 {
     /// <summary>The header of a packet, when at least its 12 octets are there; what a server needs to answer FORMERR to a malformed rest.</summary>
     public static bool TryReadHeader(ReadOnlySpan<byte> packet, out DnsHeader header, out ushort questionCount)
-        => throw new NotImplementedException();
+    {
+        if (packet.Length < DnsHeaderCodec.Length)
+        {
+            header = null!;
+            questionCount = 0;
+            return false;
+        }
+
+        var reader = new DnsReader(packet);
+        header = DnsHeaderCodec.Decode(reader.ReadUInt16(), reader.ReadUInt16());
+        questionCount = reader.ReadUInt16();
+        return true;
+    }
 
     /// <summary>Parses a whole message.</summary>
     /// <exception cref="DnsFormatException">Short, too long, bad counts, labels over 63 octets, names over 255, compression pointers that loop or point forward, RDATA whose length does not match its type (A 4, AAAA 16, names that do not end where RDATA ends), trailing octets.</exception>
-    public static DnsMessage Parse(ReadOnlySpan<byte> packet) => throw new NotImplementedException();
+    public static DnsMessage Parse(ReadOnlySpan<byte> packet) => DnsMessageParser.Parse(packet);
 
     /// <summary>The message on the wire, names compressed.</summary>
-    public byte[] Write() => throw new NotImplementedException();
+    /// <exception cref="InvalidOperationException">A section with more than 65535 entries, an opcode or response code over 4 bits, a record whose data does not fit its type (an A record's address must be IPv4, an NS record's data a name, ...), or a message over 65535 octets.</exception>
+    public byte[] Write() => DnsMessageWriter.Write(this);
 
     /// <summary>The EDNS information of the message's OPT record, if it has exactly one.</summary>
     /// <exception cref="DnsFormatException">More than one OPT record, or an OPT record whose name is not the root or that is not in the additional section.</exception>
-    public Edns? Edns => throw new NotImplementedException();
+    public Edns? Edns
+    {
+        get
+        {
+            RefuseOpt(Answers, "answer");
+            RefuseOpt(Authorities, "authority");
+            DnsRecord? opt = null;
+            foreach (var record in Additionals)
+            {
+                if (record.Type != DnsType.OPT)
+                {
+                    continue;
+                }
+
+                if (opt is not null)
+                {
+                    throw new DnsFormatException("The message has more than one OPT record.");
+                }
+
+                if (!record.Name.Equals(DnsName.Root))
+                {
+                    throw new DnsFormatException($"The OPT record's name is {record.Name}, not the root.");
+                }
+
+                opt = record;
+            }
+
+            return opt is null ? null : Edns.FromRecord(opt);
+        }
+    }
+
+    private static void RefuseOpt(IReadOnlyList<DnsRecord> section, string name)
+    {
+        foreach (var record in section)
+        {
+            if (record.Type == DnsType.OPT)
+            {
+                throw new DnsFormatException($"An OPT record is in the {name} section; it belongs in the additional section.");
+            }
+        }
+    }
 }
