@@ -164,7 +164,7 @@ public sealed partial class ZoneResponder : IDnsResponder
             DnsType.SOA => new ZoneAnswer([SoaRecord(name)], [], ByClient: false),
             DnsType.NS => new ZoneAnswer([NsRecord(name)], NameServerAddresses(DnsType.ANY), ByClient: false),
             DnsType.ANY => new ZoneAnswer(
-                [.. AddressRecords(name, DnsType.ANY, Rotate(ForClient(fleet, client))), SoaRecord(name), NsRecord(name)],
+                [.. Rotate(AddressRecords(name, DnsType.ANY, ForClient(fleet, client))), SoaRecord(name), NsRecord(name)],
                 NameServerAddresses(DnsType.ANY),
                 ByClient: true),
             _ => ZoneAnswer.NoData,
@@ -173,7 +173,7 @@ public sealed partial class ZoneResponder : IDnsResponder
 
     private ZoneAnswer Addresses(DnsName name, DnsType type, IReadOnlyList<DnsEdge> edges, bool byClient)
         => type is DnsType.A or DnsType.AAAA or DnsType.ANY
-            ? new ZoneAnswer(AddressRecords(name, type, Rotate(edges)), [], byClient)
+            ? new ZoneAnswer(Rotate(AddressRecords(name, type, edges)), [], byClient)
             : ZoneAnswer.NoData;
 
     private ZoneAnswer NameServer(DnsName name, DnsType type)
@@ -221,19 +221,22 @@ public sealed partial class ZoneResponder : IDnsResponder
 
     private static bool IsLabel(string label, string expected) => string.Equals(label, expected, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The edges starting one further along on every call: round robin across queries.</summary>
-    private List<DnsEdge> Rotate(IReadOnlyList<DnsEdge> edges)
+    /// <summary>
+    /// The items starting one further along on every call: round robin across queries. Rotated after
+    /// filtering by address family, so an IPv6 edge never makes the first IPv4 one come first twice.
+    /// </summary>
+    private List<T> Rotate<T>(IReadOnlyList<T> items)
     {
-        if (edges.Count < 2)
+        if (items.Count < 2)
         {
-            return [.. edges];
+            return [.. items];
         }
 
-        var start = (int)((ulong)Interlocked.Increment(ref _rotation) % (ulong)edges.Count);
-        var rotated = new List<DnsEdge>(edges.Count);
-        for (var i = 0; i < edges.Count; i++)
+        var start = (int)((ulong)Interlocked.Increment(ref _rotation) % (ulong)items.Count);
+        var rotated = new List<T>(items.Count);
+        for (var i = 0; i < items.Count; i++)
         {
-            rotated.Add(edges[(start + i) % edges.Count]);
+            rotated.Add(items[(start + i) % items.Count]);
         }
 
         return rotated;

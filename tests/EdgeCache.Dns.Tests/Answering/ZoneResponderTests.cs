@@ -50,10 +50,11 @@ public sealed class ZoneResponderTests
 
         Assert.Equal(["127.0.1.1", "127.0.1.2", "127.0.2.1", "127.0.2.2"], firsts.Take(4).Order());
         Assert.Equal(firsts.Take(4), firsts.Skip(4));
-        // A rotation, not a shuffle: the order after the first edge is the fleet's.
+        // A rotation, not a shuffle: after the first edge comes the rest in the fleet's order.
+        string[] fleetOrder = ["127.0.1.1", "127.0.1.2", "127.0.2.1", "127.0.2.2"];
         var one = Addresses(Ask(responder, "cdn.example", DnsType.A));
-        var start = Array.IndexOf(["127.0.1.1", "127.0.1.2", "127.0.2.1", "127.0.2.2"], one[0]);
-        Assert.Equal(Enumerable.Range(0, 4).Select(i => new[] { "127.0.1.1", "127.0.1.2", "127.0.2.1", "127.0.2.2" }[(start + i) % 4]), one);
+        var start = Array.IndexOf(fleetOrder, one[0]);
+        Assert.Equal([.. fleetOrder[start..], .. fleetOrder[..start]], one);
     }
 
     [Fact]
