@@ -92,6 +92,7 @@ internal static class DemoCommand
         await SayAsync(console, $"try: curl -i {fleet.Edges[0].Url}/", cancellationToken);
         await SayAsync(console, $"try: edgecache status {credentials}", cancellationToken);
         await SayAsync(console, $"try: edgecache purge --tag css --wait {credentials}", cancellationToken);
+        await SayAsync(console, $"try: dig @{dns.Address} -p {dns.Port} {DnsZone} +short    (and eu-west.{DnsZone}, _http._tcp.{DnsZone} SRV)", cancellationToken);
         await SayAsync(console, "Ctrl-C stops the demo.", cancellationToken);
 
         await new DemoDashboard(origin, console, log).RunAsync(cancellationToken);
