@@ -69,19 +69,21 @@ public sealed class DnsDigTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Unknown_names_are_nxdomain_names_outside_the_zone_refused_and_the_apex_has_soa_and_ns()
+    public async Task Unknown_names_are_nxdomain_names_outside_the_zone_refused_other_opcodes_notimp_and_the_apex_has_soa_and_ns()
     {
         await using var fleet = await TestFleet.StartAsync(regions: 1, edgesPerRegion: 1);
         await using var dns = await StartDnsAsync(fleet);
 
         var (_, nxdomain, _) = await DigAsync(dns, "no-such-name." + Zone, "A");
         var (_, refused, _) = await DigAsync(dns, "example.com", "A");
+        var (_, notImplemented, _) = await DigAsync(dns, Zone, "A", "+opcode=notify");
         var soa = await DigShortAsync(dns, Zone, "SOA");
         var ns = await DigShortAsync(dns, Zone, "NS");
 
         Assert.Contains("status: NXDOMAIN", nxdomain);
         Assert.Contains("flags: qr aa", nxdomain);
         Assert.Contains("status: REFUSED", refused);
+        Assert.Contains("status: NOTIMP", notImplemented);
         Assert.StartsWith($"ns.{Zone}. hostmaster.{Zone}. ", Assert.Single(soa));
         Assert.Equal([$"ns.{Zone}."], ns);
     }
