@@ -3,12 +3,9 @@ using EdgeCache.IntegrationTests.Infrastructure;
 
 namespace EdgeCache.IntegrationTests;
 
-/// <summary>Packaging keeps both cores busy for a minute; it runs alone, so timing-sensitive tests never share the machine with it.</summary>
-[CollectionDefinition(nameof(PackagingTests), DisableParallelization = true)]
-public sealed class PackagingCollection;
 
 /// <summary>scripts/package.sh builds what operators install: a .NET tool and a self-contained linux-x64 build; both must run.</summary>
-[Collection(nameof(PackagingTests))]
+[Collection(nameof(HeavyTests))]
 public sealed class PackagingTests : IDisposable
 {
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("edgecache-package-");
