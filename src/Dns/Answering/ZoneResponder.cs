@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using EdgeCache.Dns.Diagnostics;
 using EdgeCache.Dns.Geo;
 using EdgeCache.Dns.Wire;
 using Microsoft.Extensions.Logging;
@@ -40,12 +41,10 @@ public sealed partial class ZoneResponder : IDnsResponder
     private readonly IPAddress? _nameServerAddress;
     private readonly IFleetView _fleet;
     private readonly GeoMap _geo;
-    private readonly TimeProvider _time;
+    private readonly LogRateLimit _rejections;
     private readonly ILogger<ZoneResponder> _logger;
     private readonly SoaData _soa;
     private long _rotation;
-    private long _lastRejectionLog = long.MinValue;
-    private long _rejectionsNotLogged;
 
     /// <param name="zone">The zone this server is authoritative for.</param>
     /// <param name="ttl">TTL of every answer, and the negative-caching TTL (SOA minimum).</param>
@@ -57,7 +56,8 @@ public sealed partial class ZoneResponder : IDnsResponder
         _nameServerAddress = nameServerAddress;
         _fleet = fleet;
         _geo = geo;
-        _time = time;
+        // Garbage can arrive at line rate; one line a second says what is going on without flooding the log.
+        _rejections = new LogRateLimit(time, RejectionLogInterval);
         _logger = logger;
         // The fleet changes without zone transfers (no secondaries), so the serial only has to be stable.
         _soa = new SoaData(zone.Prepend(NameServerLabel), zone.Prepend(HostmasterLabel), Serial: 1, Refresh: 3600, Retry: 600, Expire: 86400, Minimum: ttl);
@@ -310,18 +310,9 @@ public sealed partial class ZoneResponder : IDnsResponder
 
     private void LogRejected(IPAddress client, string reason)
     {
-        // Garbage can arrive at line rate; one line a second says what is going on without flooding the log.
-        var now = _time.GetTimestamp();
-        var last = Interlocked.Read(ref _lastRejectionLog);
-        if (last != long.MinValue && _time.GetElapsedTime(last, now) < RejectionLogInterval)
+        if (_rejections.TryEnter(out var suppressed))
         {
-            Interlocked.Increment(ref _rejectionsNotLogged);
-            return;
-        }
-
-        if (Interlocked.CompareExchange(ref _lastRejectionLog, now, last) == last)
-        {
-            LogMalformed(_logger, client, reason, Interlocked.Exchange(ref _rejectionsNotLogged, 0));
+            LogMalformed(_logger, client, reason, suppressed);
         }
     }
 

@@ -1,4 +1,4 @@
-namespace EdgeCache.Dns.Hosting;
+namespace EdgeCache.Dns.Diagnostics;
 
 /// <summary>
 /// Lets one log message through per interval and counts the ones held back: a flood of bad packets
