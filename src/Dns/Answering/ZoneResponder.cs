@@ -119,6 +119,12 @@ public sealed partial class ZoneResponder : IDnsResponder
             return Write(Reply(header, questions, DnsResponseCode.Refused, authoritative: false), transport, edns);
         }
 
+        if (question.Type is DnsType.AXFR or DnsType.IXFR)
+        {
+            // The zone is computed per query from the fleet; there is nothing to transfer (RFC 5936 4.2).
+            return Write(Reply(header, questions, DnsResponseCode.Refused, authoritative: false), transport, edns);
+        }
+
         var answer = Answer(question, subnet?.Address ?? client);
         var reply = Reply(header, questions, answer.Code, authoritative: true) with
         {
@@ -144,6 +150,10 @@ public sealed partial class ZoneResponder : IDnsResponder
                 return Addresses(name, question.Type, OfRegion(fleet, region), byClient: false);
             case 1 when IsLabel(below[0], NameServerLabel):
                 return NameServer(name, question.Type);
+            case 1 when IsLabel(below[0], HttpService[1]):
+            case 2 when IsLabel(below[0], HttpService[1]) && FindRegion(fleet, below[1]) is not null:
+                // _tcp.zone exists as the parent of _http._tcp.zone: an empty non-terminal is NODATA, not NXDOMAIN (RFC 8020).
+                return ZoneAnswer.NoData;
             case 2 when IsLabel(below[0], HttpService[0]) && IsLabel(below[1], HttpService[1]):
                 return Services(name, question.Type, ForClient(fleet, client), byClient: true);
             case 2 when FindRegion(fleet, below[1]) is { } region && FindEdge(fleet, region, below[0]) is { } edge:

@@ -13,6 +13,8 @@ public enum DnsType : ushort
     AAAA = 28,
     SRV = 33,
     OPT = 41,
+    IXFR = 251,
+    AXFR = 252,
     ANY = 255,
 }
 

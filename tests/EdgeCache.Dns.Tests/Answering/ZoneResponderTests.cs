@@ -155,6 +155,28 @@ public sealed class ZoneResponderTests
         Assert.Equal(DnsType.SOA, Assert.Single(reply.Authorities).Type);
     }
 
+    [Theory]
+    [InlineData(DnsType.AXFR)]
+    [InlineData(DnsType.IXFR)]
+    public void Zone_transfers_are_refused(DnsType type)
+    {
+        var reply = Ask(Responder(), "cdn.example", type);
+
+        Assert.Equal((byte)DnsResponseCode.Refused, reply.Header.ResponseCode);
+        Assert.Empty(reply.Answers);
+    }
+
+    [Theory]
+    [InlineData("_tcp.cdn.example")]
+    [InlineData("_tcp.eu-west.cdn.example")]
+    public void The_parent_of_the_srv_name_exists_without_records(string name)
+    {
+        var reply = Ask(Responder(), name, DnsType.A);
+
+        Assert.Equal((byte)DnsResponseCode.NoError, reply.Header.ResponseCode);
+        Assert.Empty(reply.Answers);
+    }
+
     [Fact]
     public void A_known_name_without_that_type_is_nodata_not_nxdomain()
     {
