@@ -6,8 +6,12 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests use: dig (dnsutils) asks the DNS responder; later issues add
-# postgresql, nginx, varnish and wrk here.
+# postgresql, nginx, varnish and wrk here. node runs Terraform's HCL parser (deploy/check) for
+# EdgeCache.Deploy.Tests; Debian's nodejs and npm only when the machine has no node of its own.
 debs=(dnsutils)
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  debs+=(nodejs npm)
+fi
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -18,6 +22,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# @cdktf/hcl2json, at the version package-lock.json pins, for deploy/check/hcl2json.mjs.
+if ! npm ci --prefix deploy/check --no-audit --no-fund --loglevel=error >/dev/null; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 
 if ! dotnet restore EdgeCache.sln --nologo -v q; then
   echo "0 passed, 1 failed"

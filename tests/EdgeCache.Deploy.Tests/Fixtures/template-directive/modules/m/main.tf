@@ -1,0 +1,3 @@
+locals {
+  unit = templatefile("${path.module}/templates/unit.service.tftpl", { listen = "x", token = "t" })
+}

@@ -1,0 +1,8 @@
+output "documented" {
+  description = "Documented."
+  value       = var.documented
+}
+
+output "undocumented" {
+  value = var.documented
+}

@@ -1,0 +1,6 @@
+locals {
+  units = [
+    templatefile("${path.module}/templates/cache.service.tftpl", {}),
+    templatefile("${path.module}/templates/other.service.tftpl", {}),
+  ]
+}

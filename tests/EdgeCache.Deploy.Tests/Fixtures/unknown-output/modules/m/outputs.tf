@@ -1,0 +1,4 @@
+output "url" {
+  description = "URL."
+  value       = "http://example.net"
+}
