@@ -23,9 +23,9 @@ fi
 # A thousand concurrent clients and their proxied connections need more than the default 1,024 descriptors.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-dotnet build src/Cli/EdgeCache.Cli.csproj -c Release --nologo -v q -clp:ErrorsOnly
-dotnet build bench/ReplicationLatency/ReplicationLatency.csproj -c Release --nologo -v q -clp:ErrorsOnly
-dotnet build bench/EdgeBench/EdgeBench.csproj -c Release --nologo -v q -clp:ErrorsOnly
+dotnet build src/Cli/EdgeCache.Cli.csproj -c Release --nologo -v q -clp:ErrorsOnly >&2
+dotnet build bench/ReplicationLatency/ReplicationLatency.csproj -c Release --nologo -v q -clp:ErrorsOnly >&2
+dotnet build bench/EdgeBench/EdgeBench.csproj -c Release --nologo -v q -clp:ErrorsOnly >&2
 
 exec dotnet bench/EdgeBench/bin/Release/net10.0/EdgeBench.dll \
   --edgecache "$PWD/src/Cli/bin/Release/net10.0/edgecache" \

@@ -26,6 +26,9 @@ internal sealed class BenchOptions
 
     public int CollapseRequests { get; init; } = 1_000;
 
+    /// <summary>After the memory fill, prints the edge's managed heap by type (dotnet-gcdump, when installed) to stderr.</summary>
+    public bool HeapReport { get; init; }
+
     /// <summary>The parts to run: hits, collapse, replication, memory.</summary>
     public HashSet<string> Parts { get; init; } = ["hits", "collapse", "replication", "memory"];
 
@@ -34,7 +37,7 @@ internal sealed class BenchOptions
     public const string Usage = """
         usage: run.sh [--rounds N] [--duration SECONDS] [--warmup SECONDS] [--connections N]
                       [--only hits,collapse,replication,memory] [--contenders edge,nginx,varnish]
-                      [--objects N] [--collapse-requests N] [--no-pin]
+                      [--objects N] [--collapse-requests N] [--no-pin] [--heap-report]
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -46,6 +49,7 @@ internal sealed class BenchOptions
         var warmup = 5.0;
         var connections = 64;
         var pin = true;
+        var heapReport = false;
         var objects = 100_000;
         var collapse = 1_000;
         HashSet<string> parts = ["hits", "collapse", "replication", "memory"];
@@ -64,6 +68,7 @@ internal sealed class BenchOptions
                 case "--objects": objects = Positive(Next()); break;
                 case "--collapse-requests": collapse = Positive(Next()); break;
                 case "--no-pin": pin = false; break;
+                case "--heap-report": heapReport = true; break;
                 case "--only": parts = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]; break;
                 case "--contenders": contenders = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
@@ -95,6 +100,7 @@ internal sealed class BenchOptions
             Warmup = TimeSpan.FromSeconds(warmup),
             Connections = connections,
             Pin = pin,
+            HeapReport = heapReport,
             MemoryObjects = objects,
             CollapseRequests = collapse,
             Parts = parts,

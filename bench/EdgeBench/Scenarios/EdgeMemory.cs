@@ -32,12 +32,39 @@ internal sealed class EdgeMemory(BenchOptions options, EdgeContender edge)
             throw new InvalidOperationException($"the edge stored {added} of the {options.MemoryObjects} objects");
         }
 
+        if (options.HeapReport)
+        {
+            await PrintHeapAsync();
+        }
+
         var perObject = (double)(after - before) / added;
         Console.Error.WriteLine($"  resident {before / 1048576.0:0.0} MiB -> {after / 1048576.0:0.0} MiB for {added:N0} objects");
         return $"""
             Edge memory: {added:N0} cached 1 KiB objects (after {Warm:N0} to warm up) grew the edge's resident set from {before / 1048576.0:0.0} MiB to {after / 1048576.0:0.0} MiB: **{perObject:N0} bytes ({perObject / 1024:0.00} KiB) per object**. The cache's own accounting: {entries:N0} entries, {bytes / (double)entries:N0} bytes each.
 
             """;
+    }
+
+    private async Task PrintHeapAsync()
+    {
+        // dotnet-gcdump forces a full collection and lists the live objects by type, largest first.
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet-gcdump") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])["report", "-p", edge.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var lines = (await process.StandardOutput.ReadToEndAsync()).Split('\n');
+            await process.WaitForExitAsync();
+            Console.Error.WriteLine(string.Join('\n', lines.Take(400)));
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            Console.Error.WriteLine("  no heap report: install dotnet-gcdump (dotnet tool install -g dotnet-gcdump)");
+        }
     }
 
     private async Task FillAsync(HttpClient client, string prefix, int count)
