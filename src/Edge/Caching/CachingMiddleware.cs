@@ -1,4 +1,3 @@
-using System.Buffers;
 using EdgeCache.Edge.Hosting;
 using EdgeCache.Edge.Proxy;
 using EdgeCache.Edge.Replication;
@@ -79,7 +78,7 @@ internal sealed partial class CachingMiddleware
 
         var directives = FreshnessPolicy.RequestDirectives(request.Headers);
         var now = _time.GetUtcNow();
-        var stored = Lookup(request, out var keyKnown);
+        var stored = _cache.Find(request, out var keyKnown);
         string? detail = null;
         if (stored is not null)
         {
@@ -96,8 +95,7 @@ internal sealed partial class CachingMiddleware
                 if (reuse == Reuse.Fresh)
                 {
                     _cache.CountHit();
-                    var stamp = stored.StampAt(now);
-                    return StoredResponseWriter.WriteAsync(context, stored, stamp.Age, stamp.CacheStatus, isHead);
+                    return StoredResponseWriter.WriteFreshAsync(context, stored, now, isHead);
                 }
 
                 _cache.CountHit();
@@ -183,27 +181,6 @@ internal sealed partial class CachingMiddleware
     }
 
     private static string AgeOf(StoredResponse stored, DateTimeOffset now) => StoredResponseWriter.Seconds(stored.CurrentAge(now));
-
-    private StoredResponse? Lookup(HttpRequest request, out bool keyKnown)
-    {
-        var length = CacheKey.Length(request);
-        char[]? rented = null;
-        var buffer = length <= CacheKey.StackLimit
-            ? stackalloc char[CacheKey.StackLimit]
-            : (rented = ArrayPool<char>.Shared.Rent(length));
-        try
-        {
-            var written = CacheKey.Write(request, buffer);
-            return _cache.Find(buffer[..written], request.Headers, out keyKnown);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<char>.Shared.Return(rented);
-            }
-        }
-    }
 
     /// <summary>Starts one conditional refresh of <paramref name="stored"/> that no client waits for, unless one is in flight already.</summary>
     private void RevalidateInBackground(HttpContext context, StoredResponse stored)

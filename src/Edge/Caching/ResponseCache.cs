@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using EdgeCache.Edge.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -73,6 +74,28 @@ internal sealed class ResponseCache
         }
 
         return charge;
+    }
+
+    /// <summary>Finds the stored variant that <paramref name="request"/> selects, fresh or not; the key is built on the stack.</summary>
+    public StoredResponse? Find(HttpRequest request, out bool keyKnown)
+    {
+        var length = CacheKey.Length(request);
+        char[]? rented = null;
+        var buffer = length <= CacheKey.StackLimit
+            ? stackalloc char[CacheKey.StackLimit]
+            : (rented = ArrayPool<char>.Shared.Rent(length));
+        try
+        {
+            var written = CacheKey.Write(request, buffer);
+            return Find(buffer[..written], request.Headers, out keyKnown);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary>Finds the variant of <paramref name="key"/> that <paramref name="requestHeaders"/> select, fresh or not.</summary>

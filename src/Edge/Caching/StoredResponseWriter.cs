@@ -15,6 +15,13 @@ internal static class StoredResponseWriter
     internal static readonly byte[] PreconditionFailedBody = "412 Precondition Failed\n"u8.ToArray();
     internal static readonly byte[] RangeNotSatisfiableBody = "416 Range Not Satisfiable\n"u8.ToArray();
 
+    /// <summary>Writes a fresh hit on <paramref name="stored"/>, which the caller holds, with this second's <c>Age</c> and <c>Cache-Status</c>.</summary>
+    public static Task WriteFreshAsync(HttpContext context, StoredResponse stored, DateTimeOffset now, bool isHead)
+    {
+        var stamp = stored.StampAt(now);
+        return WriteAsync(context, stored, stamp.Age, stamp.CacheStatus, isHead);
+    }
+
     /// <summary>Writes <paramref name="stored"/>, which the caller holds; the hold is released here.</summary>
     public static async Task WriteAsync(HttpContext context, StoredResponse stored, string age, string cacheStatus, bool isHead)
     {

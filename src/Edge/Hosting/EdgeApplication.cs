@@ -94,6 +94,7 @@ public static class EdgeApplication
         }
 
         var app = builder.Build();
+        app.UseMiddleware<FreshHitMiddleware>();
         app.UseMiddleware<PurgeMiddleware>();
         app.MapEdgeAdmin();
         app.MapReverseProxy(pipeline =>
