@@ -65,7 +65,12 @@ public static class EdgeApplication
         logging?.Invoke(builder.Logging);
 
         builder.WebHost.UseUrls(options.Listen);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = options.InlineScheduling);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxResponseBufferSize = options.ResponseBufferSize.Bytes;
+        });
 
         var services = builder.Services;
         services.AddOptions<EdgeOptions>().Bind(builder.Configuration.GetSection(EdgeOptions.SectionName));
@@ -124,6 +129,11 @@ public static class EdgeApplication
         {
             throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions),
                 ["no upstream: give --upstream URL or --origin URL, or routes and clusters in the config file's ReverseProxy section"]);
+        }
+
+        if (options.ResponseBufferSize.Bytes <= 0)
+        {
+            throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions), ["the response buffer size must be above zero"]);
         }
 
         if (options.CacheSize.Bytes <= 0)
