@@ -62,18 +62,12 @@ internal sealed class VaryKey
     }
 
     /// <summary>True when <paramref name="requestHeaders"/> select the same variant as this key.</summary>
+    /// <remarks>Runs on every hit on a varying response, so it compares without allocating.</remarks>
     public bool Matches(IHeaderDictionary requestHeaders)
     {
         for (var i = 0; i < Names.Length; i++)
         {
-            var current = requestHeaders[Names[i]];
-            // The common case, one header line already in normal form, compares without allocating.
-            if (current.Count == 1 && string.Equals(current[0], Values[i], StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            if (!string.Equals(Normalize(Names[i], current), Values[i], StringComparison.Ordinal))
+            if (!VaryNormalForm.Matches(Names[i], requestHeaders[Names[i]], Values[i]))
             {
                 return false;
             }
@@ -85,64 +79,8 @@ internal sealed class VaryKey
     public bool SameAs(VaryKey other)
         => Names.AsSpan().SequenceEqual(other.Names) && Values.AsSpan().SequenceEqual(other.Values);
 
-    /// <summary>
-    /// The normal form of a request header's value: null when absent (an absent header only
-    /// matches an absent one, RFC 9111 section 4.1), lines joined, whitespace around list members
-    /// and parameters removed; for the content negotiation headers, whose values are
-    /// case-insensitive and whose member order carries no meaning, also lower-cased and sorted.
-    /// </summary>
-    internal static string? Normalize(string name, StringValues values)
-    {
-        if (values.Count == 0)
-        {
-            return null;
-        }
-
-        var members = new List<string>();
-        foreach (var line in values)
-        {
-            foreach (var member in (line ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                members.Add(CompactParameters(member));
-            }
-        }
-
-        if (IsNegotiationHeader(name))
-        {
-            for (var i = 0; i < members.Count; i++)
-            {
-                members[i] = members[i].ToLowerInvariant();
-            }
-
-            members.Sort(StringComparer.Ordinal);
-        }
-
-        return string.Join(", ", members);
-    }
-
-    private static bool IsNegotiationHeader(string name)
-        => name is "accept" or "accept-encoding" or "accept-language" or "accept-charset";
-
-    /// <summary>Removes whitespace around <c>;</c> and <c>=</c> inside one list member (<c>gzip ; q=0.5</c> is <c>gzip;q=0.5</c>).</summary>
-    private static string CompactParameters(string member)
-    {
-        if (member.IndexOfAny([' ', '\t']) < 0)
-        {
-            return member;
-        }
-
-        var parts = member.Split(';', StringSplitOptions.TrimEntries);
-        for (var i = 0; i < parts.Length; i++)
-        {
-            var equals = parts[i].IndexOf('=');
-            if (equals > 0)
-            {
-                parts[i] = parts[i][..equals].TrimEnd() + "=" + parts[i][(equals + 1)..].TrimStart();
-            }
-        }
-
-        return string.Join(';', parts);
-    }
+    /// <summary>The normal form of a request header's value; see <see cref="VaryNormalForm"/>.</summary>
+    internal static string? Normalize(string name, StringValues values) => VaryNormalForm.Create(name, values);
 
     /// <summary>Approximate bytes held, for the cache budget.</summary>
     public int MemorySize

@@ -70,4 +70,43 @@ public sealed class VaryKeyTests
         Assert.True(first.SameAs(second));
         Assert.False(first.Matches(new HeaderDictionary { ["Accept-Encoding"] = "gzip", ["X-Mode"] = "other" }));
     }
+
+    [Theory]
+    [InlineData("gzip, deflate, br, zstd")]
+    [InlineData("br, deflate, gzip, zstd")]
+    [InlineData("deflate")]
+    public void A_match_allocates_nothing(string asked)
+    {
+        var key = VaryKey.Create("Accept-Encoding, Accept-Language", new HeaderDictionary
+        {
+            ["Accept-Encoding"] = "zstd, br, gzip, deflate",
+            ["Accept-Language"] = "en-US,en;q=0.9",
+        });
+        var hit = new HeaderDictionary { ["Accept-Encoding"] = asked, ["Accept-Language"] = "en-US, en ; q=0.9" };
+        var expected = asked != "deflate";
+        Assert.Equal(expected, key.Matches(hit));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var matched = key.Matches(hit);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(expected, matched);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void A_match_on_a_value_longer_than_the_stack_buffer_allocates_nothing_once_the_pool_is_warm()
+    {
+        var members = Enumerable.Range(0, 100).Select(i => $"coding-{i:D3};q=0.{i % 10}").ToArray();
+        var key = VaryKey.Create("Accept-Encoding", Request("Accept-Encoding", string.Join(",", members)));
+        var hit = Request("Accept-Encoding", string.Join(" , ", members.Reverse()));
+        Assert.True(key.Matches(hit));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var matched = key.Matches(hit);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(matched);
+        Assert.Equal(0, allocated);
+    }
 }
