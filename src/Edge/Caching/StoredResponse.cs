@@ -14,6 +14,9 @@ internal sealed class StoredResponse
     /// <summary>Bookkeeping the budget charges each entry beyond its headers and body.</summary>
     public const int EntryOverhead = 320;
 
+    /// <summary>What an entry is charged for a string it shares with others through the <see cref="HeaderValuePool"/>.</summary>
+    private const int SharedStringCharge = 8;
+
     private HitStamp? _stamp;
     // 0 as stored; 1 soft-purged (served stale while one revalidation runs); 2 invalidated (never served without revalidation).
     private int _purgeState;
@@ -62,16 +65,7 @@ internal sealed class StoredResponse
             }
         }
 
-        long headerBytes = 0;
-        foreach (var header in (KeyValuePair<string, StringValues>[])[.. headers, .. HiddenHeaders])
-        {
-            headerBytes += 2 * header.Key.Length + 40;
-            foreach (var value in header.Value)
-            {
-                headerBytes += 2 * (value?.Length ?? 0) + 24;
-            }
-        }
-
+        var headerBytes = HeaderBytes(headers) + HeaderBytes(HiddenHeaders);
         foreach (var tag in Tags)
         {
             headerBytes += 2 * tag.Length + 24;
@@ -177,6 +171,36 @@ internal sealed class StoredResponse
             UpstreamCacheStatus is null ? ours : UpstreamCacheStatus + ", " + ours);
         Volatile.Write(ref _stamp, stamp);
         return stamp;
+    }
+
+    /// <summary>
+    /// Memory a header list holds: the array, and each string the entry alone keeps. Names and
+    /// short values come from the <see cref="HeaderValuePool"/> and are shared between entries,
+    /// so each is charged only a slot's worth.
+    /// </summary>
+    private static long HeaderBytes(KeyValuePair<string, StringValues>[] headers)
+    {
+        if (headers.Length == 0)
+        {
+            return 0;
+        }
+
+        long bytes = 24 + 16L * headers.Length;
+        foreach (var header in headers)
+        {
+            bytes += SharedStringCharge;
+            if (header.Value.Count > 1)
+            {
+                bytes += 24 + 8L * header.Value.Count;
+            }
+
+            foreach (var value in header.Value)
+            {
+                bytes += HeaderValuePool.MayShare(header.Key, value) ? SharedStringCharge : 2L * (value?.Length ?? 0) + 24;
+            }
+        }
+
+        return bytes;
     }
 
     /// <summary>Header values of hits within one second of age.</summary>
