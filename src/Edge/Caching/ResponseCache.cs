@@ -19,11 +19,12 @@ internal sealed class ResponseCache
     public const int MaxVariantsPerKey = 16;
 
     /// <summary>
-    /// Budget charge of an entry's place in the path index beyond the path's chars: the path
-    /// string's header, a dictionary entry and a set slot. Each variant pays it, which overcounts
-    /// keys with several variants a little but keeps the charge a function of the entry alone.
+    /// Budget charge of an entry's place in the path index: a dictionary entry and bucket with
+    /// their growth slack (the index keys on the entry's own key string, so the path costs no
+    /// chars). Each variant pays it, which overcounts keys with several variants a little but
+    /// keeps the charge a function of the entry alone.
     /// </summary>
-    public const int PathIndexOverhead = 80;
+    public const int PathIndexOverhead = 40;
 
     /// <summary>Budget charge per surrogate key of an entry for its slot in the tag index; the tag's chars are in <see cref="StoredResponse.Size"/>.</summary>
     public const int TagIndexOverhead = 48;
@@ -35,8 +36,9 @@ internal sealed class ResponseCache
     private readonly Lock _lock = new();
     private readonly long _capacity;
 
-    // Guarded by _lock. Keys without a path (not absolute URLs) are not in _paths.
-    private readonly PurgeIndex<string> _paths = new();
+    // Guarded by _lock. Keys without a path (not absolute URLs) are not in _paths, whose names
+    // are the keys themselves compared by their paths, so no path string is kept per entry.
+    private readonly PurgeIndex<string> _paths = new(IndexNameComparer.PathOfKey);
     private readonly PurgeIndex<StoredResponse> _tags = new();
     private readonly PurgeLog _purges = new();
     private readonly ExpectedETags _expected = new();
@@ -70,9 +72,9 @@ internal sealed class ResponseCache
     public static long Charge(StoredResponse response)
     {
         var charge = response.Size + (long)response.Tags.Length * TagIndexOverhead;
-        if (CacheKeyParts.TryGetPath(response.Key, out var path))
+        if (CacheKeyParts.TryGetPath(response.Key, out _))
         {
-            charge += 2L * path.Length + PathIndexOverhead;
+            charge += PathIndexOverhead;
         }
 
         return charge;
@@ -287,7 +289,7 @@ internal sealed class ResponseCache
                 _entries[response.Key] = response;
                 if (hasPath)
                 {
-                    _paths.Add(path, response.Key);
+                    _paths.Add(response.Key, response.Key);
                 }
             }
 
