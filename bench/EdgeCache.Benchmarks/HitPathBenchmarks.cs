@@ -30,7 +30,7 @@ public class HitPathBenchmarks
         var time = new FixedTimeProvider(UpstreamResponse.Now);
         var cache = new ResponseCache(options);
         var collapser = new RequestCollapser();
-        var admission = new ResponseAdmission(new FreshnessPolicy(options), options);
+        var admission = new ResponseAdmission(new FreshnessPolicy(options), options, new HeaderValuePool());
         var fetcher = new UpstreamFetcher(cache, collapser, admission, options, time,
             new ServiceCollection().BuildServiceProvider(), NullLogger<UpstreamFetcher>.Instance);
         _middleware = new CachingMiddleware(

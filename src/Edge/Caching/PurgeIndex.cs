@@ -12,11 +12,18 @@ internal sealed class PurgeIndex<T>
 {
     // Most names have one value (one URL per path, few entries per tag), so a lone value is
     // stored as itself and a set is allocated only for the second.
-    private readonly Dictionary<string, object> _map = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, object> _map;
     private readonly Dictionary<string, object>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+    private readonly IndexNameComparer _names;
     private int _values;
 
-    public PurgeIndex() => _bySpan = _map.GetAlternateLookup<ReadOnlySpan<char>>();
+    /// <param name="names">How names compare; whole and ordinal unless given.</param>
+    public PurgeIndex(IndexNameComparer? names = null)
+    {
+        _names = names ?? IndexNameComparer.Whole;
+        _map = new Dictionary<string, object>(_names);
+        _bySpan = _map.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     /// <summary>How many names have at least one value.</summary>
     public int Names => _map.Count;
@@ -26,8 +33,14 @@ internal sealed class PurgeIndex<T>
 
     /// <summary>Adds <paramref name="value"/> under <paramref name="name"/>; the name's string is allocated only when it is new.</summary>
     public void Add(ReadOnlySpan<char> name, T value)
+        => AddTo(ref CollectionsMarshal.GetValueRefOrAddDefault(_bySpan, name, out var exists), exists, value);
+
+    /// <summary>Adds <paramref name="value"/> under <paramref name="name"/>, which becomes the index's own string for the name when it is new.</summary>
+    public void Add(string name, T value)
+        => AddTo(ref CollectionsMarshal.GetValueRefOrAddDefault(_map, name, out var exists), exists, value);
+
+    private void AddTo(ref object? slot, bool exists, T value)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_bySpan, name, out var exists);
         if (!exists)
         {
             slot = value;
@@ -49,7 +62,7 @@ internal sealed class PurgeIndex<T>
 
     public void Remove(ReadOnlySpan<char> name, T value)
     {
-        if (!_bySpan.TryGetValue(name, out var slot))
+        if (!_bySpan.TryGetValue(name, out var ownName, out var slot))
         {
             return;
         }
@@ -62,12 +75,24 @@ internal sealed class PurgeIndex<T>
             }
 
             _values--;
+            object rest = set;
             if (set.Count == 1)
             {
                 foreach (var last in set)
                 {
-                    _bySpan[name] = last;
+                    rest = last;
                 }
+            }
+
+            // An index keyed on its values' strings (the path index) must not keep a removed value's string as the name.
+            if (ReferenceEquals(ownName, value) && FirstOf(rest) is string other)
+            {
+                _map.Remove(ownName);
+                _map.Add(other, rest);
+            }
+            else
+            {
+                _bySpan[name] = rest;
             }
         }
         else if (EqualityComparer<T>.Default.Equals((T)slot, value))
@@ -91,11 +116,24 @@ internal sealed class PurgeIndex<T>
     {
         foreach (var (name, slot) in _map)
         {
-            if (name.StartsWith(prefix, StringComparison.Ordinal))
+            if (_names.Of(name).StartsWith(prefix, StringComparison.Ordinal))
             {
                 Append(slot, into);
             }
         }
+    }
+
+    private static T FirstOf(object slot)
+    {
+        if (slot is HashSet<T> set)
+        {
+            foreach (var value in set)
+            {
+                return value;
+            }
+        }
+
+        return (T)slot;
     }
 
     private static void Append(object slot, List<T> into)

@@ -19,11 +19,13 @@ internal sealed class ResponseAdmission
 
     private readonly FreshnessPolicy _freshness;
     private readonly EdgeOptions _options;
+    private readonly HeaderValuePool _pool;
 
-    public ResponseAdmission(FreshnessPolicy freshness, IOptions<EdgeOptions> options)
+    public ResponseAdmission(FreshnessPolicy freshness, IOptions<EdgeOptions> options, HeaderValuePool pool)
     {
         _freshness = freshness;
         _options = options.Value;
+        _pool = pool;
     }
 
     /// <summary>Classifies a fresh upstream response to a GET.</summary>
@@ -168,20 +170,25 @@ internal sealed class ResponseAdmission
     private static bool HasValidator(IHeaderDictionary headers)
         => headers.ContainsKey(HeaderNames.ETag) || headers.ContainsKey(HeaderNames.LastModified);
 
-    /// <summary>Splits headers into what the asking client gets, what everyone else (and the store) gets, and what only the store keeps.</summary>
+    /// <summary>
+    /// Splits headers into what the asking client gets, what everyone else (and the store) gets,
+    /// and what only the store keeps; names and values come from the pool, so that stored
+    /// responses share the strings they have in common.
+    /// </summary>
     private (KeyValuePair<string, StringValues>[] Client, KeyValuePair<string, StringValues>[] Shared, KeyValuePair<string, StringValues>[] Hidden)
         Split(IHeaderDictionary headers, string[] unshared)
     {
         var client = new List<KeyValuePair<string, StringValues>>(headers.Count);
         var shared = unshared.Length == 0 ? client : new List<KeyValuePair<string, StringValues>>(headers.Count);
         List<KeyValuePair<string, StringValues>>? hidden = null;
-        foreach (var header in headers)
+        foreach (var received in headers)
         {
-            if (Contains(Recomputed, header.Key))
+            if (Contains(Recomputed, received.Key))
             {
                 continue;
             }
 
+            var header = _pool.Share(received);
             if (IsHidden(header.Key))
             {
                 (hidden ??= []).Add(header);

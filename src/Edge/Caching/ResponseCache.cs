@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using EdgeCache.Edge.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -19,22 +20,26 @@ internal sealed class ResponseCache
     public const int MaxVariantsPerKey = 16;
 
     /// <summary>
-    /// Budget charge of an entry's place in the path index beyond the path's chars: the path
-    /// string's header, a dictionary entry and a set slot. Each variant pays it, which overcounts
-    /// keys with several variants a little but keeps the charge a function of the entry alone.
+    /// Budget charge of an entry's place in the path index: a dictionary entry and bucket with
+    /// their growth slack (the index keys on the entry's own key string, so the path costs no
+    /// chars). Each variant pays it, which overcounts keys with several variants a little but
+    /// keeps the charge a function of the entry alone.
     /// </summary>
-    public const int PathIndexOverhead = 80;
+    public const int PathIndexOverhead = 40;
 
     /// <summary>Budget charge per surrogate key of an entry for its slot in the tag index; the tag's chars are in <see cref="StoredResponse.Size"/>.</summary>
     public const int TagIndexOverhead = 48;
 
-    private readonly ConcurrentDictionary<string, StoredResponse[]> _entries = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, StoredResponse[]>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+    // By primary key: the StoredResponse itself when the URL has one variant (nearly all do),
+    // a StoredResponse[] (newest first) when it has several; no array per entry for the common case.
+    private readonly ConcurrentDictionary<string, object> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, object>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
     private readonly Lock _lock = new();
     private readonly long _capacity;
 
-    // Guarded by _lock. Keys without a path (not absolute URLs) are not in _paths.
-    private readonly PurgeIndex<string> _paths = new();
+    // Guarded by _lock. Keys without a path (not absolute URLs) are not in _paths, whose names
+    // are the keys themselves compared by their paths, so no path string is kept per entry.
+    private readonly PurgeIndex<string> _paths = new(IndexNameComparer.PathOfKey);
     private readonly PurgeIndex<StoredResponse> _tags = new();
     private readonly PurgeLog _purges = new();
     private readonly ExpectedETags _expected = new();
@@ -68,9 +73,9 @@ internal sealed class ResponseCache
     public static long Charge(StoredResponse response)
     {
         var charge = response.Size + (long)response.Tags.Length * TagIndexOverhead;
-        if (CacheKeyParts.TryGetPath(response.Key, out var path))
+        if (CacheKeyParts.TryGetPath(response.Key, out _))
         {
-            charge += 2L * path.Length + PathIndexOverhead;
+            charge += PathIndexOverhead;
         }
 
         return charge;
@@ -101,14 +106,25 @@ internal sealed class ResponseCache
     /// <summary>Finds the variant of <paramref name="key"/> that <paramref name="requestHeaders"/> select, fresh or not.</summary>
     public StoredResponse? Find(ReadOnlySpan<char> key, IHeaderDictionary requestHeaders, out bool keyKnown)
     {
-        if (!_bySpan.TryGetValue(key, out var variants))
+        if (!_bySpan.TryGetValue(key, out var entry))
         {
             keyKnown = false;
             return null;
         }
 
         keyKnown = true;
-        foreach (var variant in variants)
+        if (entry is StoredResponse single)
+        {
+            if (single.Vary.IsEmpty || single.Vary.Matches(requestHeaders))
+            {
+                single.Visited = true;
+                return single;
+            }
+
+            return null;
+        }
+
+        foreach (var variant in (StoredResponse[])entry)
         {
             if (variant.Vary.IsEmpty || variant.Vary.Matches(requestHeaders))
             {
@@ -265,9 +281,9 @@ internal sealed class ResponseCache
                 response.MarkInvalid();
             }
 
-            if (_entries.TryGetValue(response.Key, out var variants))
+            if (_entries.TryGetValue(response.Key, out var entry))
             {
-                foreach (var existing in variants)
+                foreach (var existing in Variants(ref entry))
                 {
                     if (existing.Vary.SameAs(response.Vary))
                     {
@@ -276,9 +292,9 @@ internal sealed class ResponseCache
                     }
                 }
 
-                if (_entries.TryGetValue(response.Key, out variants) && variants.Length >= MaxVariantsPerKey)
+                if (_entries.TryGetValue(response.Key, out entry) && entry is StoredResponse[] { Length: >= MaxVariantsPerKey } many)
                 {
-                    RemoveLocked(variants[^1]);
+                    RemoveLocked(many[^1]);
                 }
             }
 
@@ -287,16 +303,16 @@ internal sealed class ResponseCache
                 EvictOneLocked();
             }
 
-            if (_entries.TryGetValue(response.Key, out variants))
+            if (_entries.TryGetValue(response.Key, out entry))
             {
-                _entries[response.Key] = [response, .. variants];
+                _entries[response.Key] = (StoredResponse[])[response, .. Variants(ref entry)];
             }
             else
             {
-                _entries[response.Key] = [response];
+                _entries[response.Key] = response;
                 if (hasPath)
                 {
-                    _paths.Add(path, response.Key);
+                    _paths.Add(response.Key, response.Key);
                 }
             }
 
@@ -382,11 +398,15 @@ internal sealed class ResponseCache
 
     private void AddVariantsLocked(string key, List<StoredResponse> selected)
     {
-        if (_entries.TryGetValue(key, out var variants))
+        if (_entries.TryGetValue(key, out var entry))
         {
-            selected.AddRange(variants);
+            selected.AddRange(Variants(ref entry));
         }
     }
+
+    /// <summary>The variants an entry of <see cref="_entries"/> holds, newest first: a lone one is a span over the caller's variable.</summary>
+    private static ReadOnlySpan<StoredResponse> Variants(ref object entry)
+        => entry is StoredResponse[] many ? many : new ReadOnlySpan<StoredResponse>(in Unsafe.As<object, StoredResponse>(ref entry));
 
     private void EvictOneLocked()
     {
@@ -409,9 +429,10 @@ internal sealed class ResponseCache
 
     private void RemoveLocked(StoredResponse response)
     {
-        if (_entries.TryGetValue(response.Key, out var variants))
+        if (_entries.TryGetValue(response.Key, out var entry))
         {
-            var index = Array.IndexOf(variants, response);
+            var variants = Variants(ref entry);
+            var index = variants.IndexOf(response);
             if (index >= 0)
             {
                 if (variants.Length == 1)
@@ -422,9 +443,13 @@ internal sealed class ResponseCache
                         _paths.Remove(path, response.Key);
                     }
                 }
+                else if (variants.Length == 2)
+                {
+                    _entries[response.Key] = variants[1 - index];
+                }
                 else
                 {
-                    _entries[response.Key] = [.. variants[..index], .. variants[(index + 1)..]];
+                    _entries[response.Key] = (StoredResponse[])[.. variants[..index], .. variants[(index + 1)..]];
                 }
             }
         }

@@ -10,25 +10,42 @@ namespace EdgeCache.Edge.Caching;
 /// </summary>
 internal sealed class StoredBody
 {
-    private readonly byte[][] _chunks;
+    // One chunk (every small body) is held as its byte[], saving an array per entry; several as a byte[][].
+    private readonly object _data;
     private readonly bool _pooled;
     private int _holders = 1;
 
     private StoredBody(byte[][] chunks, long length, bool pooled)
     {
-        _chunks = chunks;
+        _data = chunks.Length == 1 ? chunks[0] : chunks;
         Length = length;
         _pooled = pooled;
-        foreach (var chunk in chunks)
-        {
-            Capacity += chunk.Length;
-        }
     }
 
     public long Length { get; }
 
     /// <summary>Bytes of memory the body occupies, which is what the cache budget counts.</summary>
-    public long Capacity { get; }
+    public long Capacity
+    {
+        get
+        {
+            if (_data is byte[] single)
+            {
+                return single.Length;
+            }
+
+            long capacity = 0;
+            foreach (var chunk in Chunks)
+            {
+                capacity += chunk.Length;
+            }
+
+            return capacity;
+        }
+    }
+
+    /// <summary>The chunks of a body of several; only for those.</summary>
+    private byte[][] Chunks => (byte[][])_data;
 
     /// <summary>Copies a small body into one exactly sized array so a 1 KiB object costs 1 KiB.</summary>
     public static StoredBody CopyOf(IReadOnlyList<byte[]> chunks, long length)
@@ -70,7 +87,13 @@ internal sealed class StoredBody
     {
         if (Interlocked.Decrement(ref _holders) == 0 && _pooled)
         {
-            foreach (var chunk in _chunks)
+            if (_data is byte[] single)
+            {
+                ArrayPool<byte>.Shared.Return(single);
+                return;
+            }
+
+            foreach (var chunk in Chunks)
             {
                 ArrayPool<byte>.Shared.Return(chunk);
             }
@@ -92,8 +115,14 @@ internal sealed class StoredBody
             return WriteFlushingAsync(writer, cancellationToken);
         }
 
+        if (_data is byte[] single)
+        {
+            writer.Write(single.AsSpan(0, (int)Length));
+            return ValueTask.CompletedTask;
+        }
+
         var remaining = Length;
-        foreach (var chunk in _chunks)
+        foreach (var chunk in Chunks)
         {
             var count = (int)Math.Min(chunk.Length, remaining);
             writer.Write(chunk.AsSpan(0, count));
@@ -120,9 +149,9 @@ internal sealed class StoredBody
             return ValueTask.CompletedTask;
         }
 
-        if (_chunks.Length == 1)
+        if (_data is byte[] single)
         {
-            return destination.WriteAsync(_chunks[0].AsMemory((int)start, (int)length), cancellationToken);
+            return destination.WriteAsync(single.AsMemory((int)start, (int)length), cancellationToken);
         }
 
         return WriteRangeChunksAsync(destination, start, length, cancellationToken);
@@ -133,7 +162,7 @@ internal sealed class StoredBody
     {
         var remaining = Length;
         var unflushed = 0;
-        foreach (var chunk in _chunks)
+        foreach (var chunk in _data as byte[][] ?? [(byte[])_data])
         {
             var count = (int)Math.Min(chunk.Length, remaining);
             writer.Write(chunk.AsSpan(0, count));
@@ -158,7 +187,7 @@ internal sealed class StoredBody
     private async ValueTask WriteRangeChunksAsync(Stream destination, long start, long length, CancellationToken cancellationToken)
     {
         long chunkStart = 0;
-        foreach (var chunk in _chunks)
+        foreach (var chunk in Chunks)
         {
             var chunkEnd = chunkStart + chunk.Length;
             if (start < chunkEnd)

@@ -11,8 +11,25 @@ namespace EdgeCache.Edge.Caching;
 /// </summary>
 internal sealed class StoredResponse
 {
-    /// <summary>Bookkeeping the budget charges each entry beyond its headers and body.</summary>
-    public const int EntryOverhead = 320;
+    /// <summary>
+    /// Bookkeeping the budget charges each entry beyond its headers, key chars and body bytes,
+    /// as measured on a 1 KiB entry: this object (136 B), its <see cref="StoredBody"/> (40 B) and
+    /// the body array's header (24 B), the key string's header (24 B), the cache dictionary's
+    /// node and bucket (about 60 B).
+    /// </summary>
+    public const int EntryOverhead = 288;
+
+    /// <summary>What an entry is charged for a string it shares with others through the <see cref="HeaderValuePool"/>.</summary>
+    private const int SharedStringCharge = 8;
+
+    private readonly long _responseTicks;
+    private readonly long _initialAgeTicks;
+    private readonly long _lifetimeTicks;
+    private readonly bool _mustRevalidate;
+    private readonly bool _noCache;
+
+    // What few responses have, kept out of line so the common entry does not carry empty fields.
+    private readonly Extras? _extras;
 
     private HitStamp? _stamp;
     // 0 as stored; 1 soft-purged (served stale while one revalidation runs); 2 invalidated (never served without revalidation).
@@ -37,41 +54,19 @@ internal sealed class StoredResponse
         Headers = headers;
         Body = body;
         Vary = vary;
-        ResponseTime = responseTime;
-        CorrectedInitialAge = correctedInitialAge;
-        Policy = policy;
+        _responseTicks = responseTime.UtcTicks;
+        _initialAgeTicks = correctedInitialAge.Ticks;
+        _lifetimeTicks = policy.Lifetime.Ticks;
+        _mustRevalidate = policy.MustRevalidate;
+        _noCache = policy.NoCache;
         CacheName = cacheName;
-        UpstreamCacheStatus = upstreamCacheStatus;
-        Tags = tags ?? [];
-        HiddenHeaders = hiddenHeaders ?? [];
-        foreach (var header in headers)
+        if (upstreamCacheStatus is not null || tags is [_, ..] || hiddenHeaders is [_, ..]
+            || policy.StaleWhileRevalidate != TimeSpan.Zero || policy.StaleIfError != TimeSpan.Zero)
         {
-            if (header.Key.Equals(HeaderNames.ETag, StringComparison.OrdinalIgnoreCase))
-            {
-                ETag = header.Value.ToString();
-            }
-            else if (header.Key.Equals(HeaderNames.LastModified, StringComparison.OrdinalIgnoreCase)
-                && HeaderUtilities.TryParseDate(header.Value.ToString(), out var lastModified))
-            {
-                LastModified = lastModified;
-            }
-            else if (header.Key.Equals(HeaderNames.Date, StringComparison.OrdinalIgnoreCase)
-                && HeaderUtilities.TryParseDate(header.Value.ToString(), out var date))
-            {
-                Date = date;
-            }
+            _extras = new Extras(upstreamCacheStatus, tags ?? [], hiddenHeaders ?? [], policy.StaleWhileRevalidate, policy.StaleIfError);
         }
 
-        long headerBytes = 0;
-        foreach (var header in (KeyValuePair<string, StringValues>[])[.. headers, .. HiddenHeaders])
-        {
-            headerBytes += 2 * header.Key.Length + 40;
-            foreach (var value in header.Value)
-            {
-                headerBytes += 2 * (value?.Length ?? 0) + 24;
-            }
-        }
-
+        var headerBytes = HeaderBytes(headers) + HeaderBytes(HiddenHeaders);
         foreach (var tag in Tags)
         {
             headerBytes += 2 * tag.Length + 24;
@@ -92,31 +87,36 @@ internal sealed class StoredResponse
 
     public VaryKey Vary { get; }
 
-    public DateTimeOffset ResponseTime { get; }
+    public DateTimeOffset ResponseTime => new(_responseTicks, TimeSpan.Zero);
 
-    public TimeSpan CorrectedInitialAge { get; }
+    public TimeSpan CorrectedInitialAge => new(_initialAgeTicks);
 
     /// <summary>Freshness lifetime and the stale uses the response allows.</summary>
-    public ReusePolicy Policy { get; }
+    public ReusePolicy Policy => new(
+        FreshnessLifetime,
+        _extras?.StaleWhileRevalidate ?? TimeSpan.Zero,
+        _extras?.StaleIfError ?? TimeSpan.Zero,
+        _mustRevalidate,
+        _noCache);
 
-    public TimeSpan FreshnessLifetime => Policy.Lifetime;
+    public TimeSpan FreshnessLifetime => new(_lifetimeTicks);
 
-    /// <summary>The stored <c>ETag</c> value as sent, or null.</summary>
-    public string? ETag { get; }
+    /// <summary>The stored <c>ETag</c> value as sent, or null. Read from the headers: validators are needed only by conditional requests and revalidations.</summary>
+    public string? ETag => HeaderValue(HeaderNames.ETag) is { Count: > 0 } etag ? etag.ToString() : null;
 
-    public DateTimeOffset? LastModified { get; }
+    public DateTimeOffset? LastModified => ParseDate(HeaderValue(HeaderNames.LastModified));
 
     /// <summary>The upstream's <c>Date</c>, which stands in for Last-Modified in If-Modified-Since (RFC 9111 section 4.3.2).</summary>
-    public DateTimeOffset? Date { get; }
+    public DateTimeOffset? Date => ParseDate(HeaderValue(HeaderNames.Date));
 
     /// <summary>True when the response carries a validator, so it can be revalidated instead of fetched again.</summary>
     public bool HasValidator => ETag is not null || LastModified is not null;
 
     /// <summary>Headers kept for later revalidations but never sent to clients (targeted cache directives, surrogate keys).</summary>
-    public KeyValuePair<string, StringValues>[] HiddenHeaders { get; }
+    public KeyValuePair<string, StringValues>[] HiddenHeaders => _extras?.HiddenHeaders ?? [];
 
     /// <summary>Surrogate keys (<c>Surrogate-Key</c>, <c>Cache-Tag</c>) that purge by tag matches.</summary>
-    public string[] Tags { get; }
+    public string[] Tags => _extras?.Tags ?? [];
 
     /// <summary>True once a soft purge marked the response stale: it is served stale while one revalidation runs.</summary>
     public bool SoftPurged => Volatile.Read(ref _purgeState) == 1;
@@ -126,7 +126,7 @@ internal sealed class StoredResponse
 
     public string CacheName { get; }
 
-    public string? UpstreamCacheStatus { get; }
+    public string? UpstreamCacheStatus => _extras?.UpstreamCacheStatus;
 
     /// <summary>Bytes this entry charges against the cache budget.</summary>
     public long Size { get; }
@@ -139,12 +139,12 @@ internal sealed class StoredResponse
 
     public TimeSpan CurrentAge(DateTimeOffset now)
     {
-        var resident = now - ResponseTime;
-        return CorrectedInitialAge + (resident > TimeSpan.Zero ? resident : TimeSpan.Zero);
+        var resident = now.UtcTicks - _responseTicks;
+        return new TimeSpan(_initialAgeTicks + (resident > 0 ? resident : 0));
     }
 
     /// <summary>Fresh: usable without contacting the upstream (not no-cache, not soft-purged, within its lifetime).</summary>
-    public bool IsFresh(DateTimeOffset now) => !Policy.NoCache && Volatile.Read(ref _purgeState) == 0 && FreshnessLifetime > CurrentAge(now);
+    public bool IsFresh(DateTimeOffset now) => !_noCache && Volatile.Read(ref _purgeState) == 0 && FreshnessLifetime > CurrentAge(now);
 
     /// <summary>How long the response has been stale at <paramref name="now"/> (zero or negative while fresh).</summary>
     public TimeSpan Staleness(DateTimeOffset now) => CurrentAge(now) - FreshnessLifetime;
@@ -179,6 +179,59 @@ internal sealed class StoredResponse
         return stamp;
     }
 
+    /// <summary>
+    /// Memory a header list holds: the array, and each string the entry alone keeps. Names and
+    /// short values come from the <see cref="HeaderValuePool"/> and are shared between entries,
+    /// so each is charged only a slot's worth.
+    /// </summary>
+    private static long HeaderBytes(KeyValuePair<string, StringValues>[] headers)
+    {
+        if (headers.Length == 0)
+        {
+            return 0;
+        }
+
+        long bytes = 24 + 16L * headers.Length;
+        foreach (var header in headers)
+        {
+            bytes += SharedStringCharge;
+            if (header.Value.Count > 1)
+            {
+                bytes += 24 + 8L * header.Value.Count;
+            }
+
+            foreach (var value in header.Value)
+            {
+                bytes += HeaderValuePool.MayShare(header.Key, value) ? SharedStringCharge : 2L * (value?.Length ?? 0) + 24;
+            }
+        }
+
+        return bytes;
+    }
+
+    private static DateTimeOffset? ParseDate(StringValues value)
+        => value.Count > 0 && HeaderUtilities.TryParseDate(value.ToString(), out var date) ? date : null;
+
+    private StringValues HeaderValue(string name)
+    {
+        foreach (var header in Headers)
+        {
+            if (header.Key.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return header.Value;
+            }
+        }
+
+        return default;
+    }
+
     /// <summary>Header values of hits within one second of age.</summary>
     internal sealed record HitStamp(long AgeSeconds, string Age, string CacheStatus);
+
+    private sealed record Extras(
+        string? UpstreamCacheStatus,
+        string[] Tags,
+        KeyValuePair<string, StringValues>[] HiddenHeaders,
+        TimeSpan StaleWhileRevalidate,
+        TimeSpan StaleIfError);
 }

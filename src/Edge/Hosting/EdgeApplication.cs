@@ -80,6 +80,7 @@ public static class EdgeApplication
         services.AddSingleton<ResponseCache>();
         services.AddSingleton<RequestCollapser>();
         services.AddSingleton<FreshnessPolicy>();
+        services.AddSingleton<HeaderValuePool>();
         services.AddSingleton<ResponseAdmission>();
         services.AddSingleton<UpstreamFetcher>();
         services.AddSingleton<FeedSilence>();

@@ -14,7 +14,7 @@ public sealed class ResponseAdmissionTests
     private static ResponseAdmission Create(EdgeOptions? options = null)
     {
         var wrapped = Options.Create(options ?? new EdgeOptions());
-        return new ResponseAdmission(new FreshnessPolicy(wrapped), wrapped);
+        return new ResponseAdmission(new FreshnessPolicy(wrapped), wrapped, new HeaderValuePool());
     }
 
     private static FillHead Admit(ResponseAdmission admission, HeaderDictionary headers, int status = 200)
