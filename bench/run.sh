@@ -5,7 +5,7 @@
 #
 #   bench/run.sh [--rounds 3] [--duration 10] [--warmup 5] [--connections 64]
 #                [--only hits,collapse,replication,memory] [--contenders edge,nginx,varnish]
-#                [--objects 100000] [--collapse-requests 1000] [--no-pin]
+#                [--objects 100000] [--collapse-requests 1000] [--no-pin] [--heap-report] [--help]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

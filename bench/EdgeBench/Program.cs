@@ -7,6 +7,12 @@ using EdgeCache.Bench.Upstream;
 // The edge against nginx proxy_cache and Varnish on this machine; run through bench/run.sh,
 // which installs the contenders and builds the edge first. The report (Markdown) goes to
 // stdout, progress to stderr.
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
 BenchOptions options;
 try
 {
