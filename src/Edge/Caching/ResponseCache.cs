@@ -113,18 +113,7 @@ internal sealed class ResponseCache
         }
 
         keyKnown = true;
-        if (entry is StoredResponse single)
-        {
-            if (single.Vary.IsEmpty || single.Vary.Matches(requestHeaders))
-            {
-                single.Visited = true;
-                return single;
-            }
-
-            return null;
-        }
-
-        foreach (var variant in (StoredResponse[])entry)
+        foreach (var variant in Variants(ref entry))
         {
             if (variant.Vary.IsEmpty || variant.Vary.Matches(requestHeaders))
             {

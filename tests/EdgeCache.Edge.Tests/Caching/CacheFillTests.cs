@@ -23,17 +23,6 @@ public sealed class CacheFillTests
 
     private static CacheFill NewFill(long window = 1L << 20, long maxKept = 32L << 20) => new("https://example.test/x", window, maxKept);
 
-    private static byte[] Pattern(int length, int seed = 7)
-    {
-        var bytes = new byte[length];
-        for (var i = 0; i < length; i++)
-        {
-            bytes[i] = (byte)((i * 31) + seed + (i / 251));
-        }
-
-        return bytes;
-    }
-
     private static async Task<byte[]> ReadToEndAsync(CacheFill.Reader reader)
     {
         using var all = new MemoryStream();
@@ -66,7 +55,7 @@ public sealed class CacheFillTests
         fill.SetHead(Head());
         var reader = fill.TryJoin();
         Assert.NotNull(reader);
-        var data = Pattern((2 * Chunk) + 1234);
+        var data = TestBytes.Pattern((2 * Chunk) + 1234);
 
         fill.Append(data.AsSpan(0, 100));
         fill.Append(data.AsSpan(100, Chunk));
@@ -118,7 +107,7 @@ public sealed class CacheFillTests
         var fill = NewFill();
         fill.SetHead(Head());
         var first = fill.TryJoin()!;
-        var data = Pattern((3 * Chunk) + 5);
+        var data = TestBytes.Pattern((3 * Chunk) + 5);
         fill.Append(data.AsSpan(0, 2 * Chunk));
         var firstPart = await first.ReadAsync(CancellationToken.None);
         first.Advance(firstPart.Length);
@@ -139,7 +128,7 @@ public sealed class CacheFillTests
         var fill = NewFill(window: Chunk);
         fill.SetHead(Head(stored: false));
         var first = fill.TryJoin()!;
-        var data = Pattern(Chunk + 10);
+        var data = TestBytes.Pattern(Chunk + 10);
         fill.Append(data);
         first.Advance(Chunk - 1);
 
@@ -223,7 +212,7 @@ public sealed class CacheFillTests
         var fill = NewFill(window: Chunk);
         fill.SetHead(Head(stored: false));
         var reader = fill.TryJoin()!;
-        fill.Append(Pattern(2 * Chunk));
+        fill.Append(TestBytes.Pattern(2 * Chunk));
 
         var wait = fill.WaitForRoomAsync(CancellationToken.None);
         Assert.False(wait.IsCompleted);
@@ -245,7 +234,7 @@ public sealed class CacheFillTests
         fill.SetHead(Head(stored: false));
         var fast = fill.TryJoin()!;
         var slow = fill.TryJoin()!;
-        fill.Append(Pattern(2 * Chunk));
+        fill.Append(TestBytes.Pattern(2 * Chunk));
 
         var wait = fill.WaitForRoomAsync(CancellationToken.None);
         fast.Advance(2 * Chunk);
@@ -262,7 +251,7 @@ public sealed class CacheFillTests
         var fill = NewFill(window: Chunk);
         fill.SetHead(Head(stored: false));
         var reader = fill.TryJoin()!;
-        fill.Append(Pattern(3 * Chunk));
+        fill.Append(TestBytes.Pattern(3 * Chunk));
         var wait = fill.WaitForRoomAsync(CancellationToken.None);
         Assert.False(wait.IsCompleted);
 
@@ -280,7 +269,7 @@ public sealed class CacheFillTests
         fill.SetHead(Head(stored: true));
         _ = fill.TryJoin()!;
 
-        fill.Append(Pattern(4 * Chunk));
+        fill.Append(TestBytes.Pattern(4 * Chunk));
 
         Assert.True(fill.WaitForRoomAsync(CancellationToken.None).IsCompleted);
     }
@@ -292,7 +281,7 @@ public sealed class CacheFillTests
         fill.SetHead(Head(stored: true));
         _ = fill.TryJoin()!;
 
-        fill.Append(Pattern(2 * Chunk));
+        fill.Append(TestBytes.Pattern(2 * Chunk));
         Assert.True(fill.WaitForRoomAsync(CancellationToken.None).IsCompleted);
 
         fill.Append([1]);
@@ -305,7 +294,7 @@ public sealed class CacheFillTests
         var fill = NewFill(window: Chunk);
         fill.SetHead(Head(stored: false));
 
-        fill.Append(Pattern(4 * Chunk));
+        fill.Append(TestBytes.Pattern(4 * Chunk));
 
         Assert.True(fill.WaitForRoomAsync(CancellationToken.None).IsCompleted);
     }
@@ -316,7 +305,7 @@ public sealed class CacheFillTests
         var fill = NewFill(window: Chunk);
         fill.SetHead(Head(stored: false));
         var reader = fill.TryJoin()!;
-        fill.Append(Pattern(2 * Chunk));
+        fill.Append(TestBytes.Pattern(2 * Chunk));
 
         reader.Advance(Chunk);
 
@@ -329,7 +318,7 @@ public sealed class CacheFillTests
         var fill = NewFill(window: Chunk);
         fill.SetHead(Head(stored: true));
         var reader = fill.TryJoin()!;
-        fill.Append(Pattern(3 * Chunk));
+        fill.Append(TestBytes.Pattern(3 * Chunk));
 
         reader.Advance(3 * Chunk);
 
@@ -342,7 +331,7 @@ public sealed class CacheFillTests
         var fill = NewFill(window: Chunk);
         fill.SetHead(Head(stored: false));
         var reader = fill.TryJoin()!;
-        var data = Pattern((3 * Chunk) + 77);
+        var data = TestBytes.Pattern((3 * Chunk) + 77);
         fill.Append(data.AsSpan(0, 2 * Chunk));
 
         var received = new List<byte>();
@@ -366,7 +355,7 @@ public sealed class CacheFillTests
     {
         var fill = NewFill();
         fill.SetHead(Head());
-        var data = Pattern(length);
+        var data = TestBytes.Pattern(length);
         fill.Append(data);
         fill.Complete();
 
@@ -387,7 +376,7 @@ public sealed class CacheFillTests
     {
         var fill = NewFill();
         fill.SetHead(Head());
-        var data = Pattern(length, seed: 3);
+        var data = TestBytes.Pattern(length, seed: 3);
         for (var offset = 0; offset < length; offset += 5000)
         {
             fill.Append(data.AsSpan(offset, Math.Min(5000, length - offset)));
@@ -409,7 +398,7 @@ public sealed class CacheFillTests
         var fill = NewFill();
         fill.SetHead(Head());
         var reader = fill.TryJoin()!;
-        var data = Pattern(100 * 1024, seed: 11);
+        var data = TestBytes.Pattern(100 * 1024, seed: 11);
         fill.Append(data);
         fill.Complete();
         var body = fill.CreateStoredBody()!;
@@ -432,10 +421,10 @@ public sealed class CacheFillTests
         fill.SetHead(Head() with { ContentLength = 100 });
         var reader = fill.TryJoin()!;
 
-        fill.Append(Pattern(60));
+        fill.Append(TestBytes.Pattern(60));
         var first = await reader.ReadAsync(CancellationToken.None);
         reader.Advance(first.Length);
-        fill.Append(Pattern(40, seed: 9));
+        fill.Append(TestBytes.Pattern(40, seed: 9));
         var pending = reader.ReadAsync(CancellationToken.None).AsTask();
 
         Assert.Equal(60, first.Length);
@@ -452,7 +441,7 @@ public sealed class CacheFillTests
         var fill = NewFill(window: Chunk);
         fill.SetHead(Head(stored: false));
         var reader = fill.TryJoin()!;
-        fill.Append(Pattern(2 * Chunk));
+        fill.Append(TestBytes.Pattern(2 * Chunk));
         reader.Advance(Chunk);
         fill.Complete();
 

@@ -8,18 +8,7 @@ public sealed class StoredBodyRangeTests
     private const int Chunk = CacheFill.ChunkSize;
     private const int Length = (2 * Chunk) + 100;
 
-    private static readonly byte[] Content = Pattern(Length);
-
-    private static byte[] Pattern(int length)
-    {
-        var bytes = new byte[length];
-        for (var i = 0; i < length; i++)
-        {
-            bytes[i] = (byte)((i * 31) + 7 + (i / 251));
-        }
-
-        return bytes;
-    }
+    private static readonly byte[] Content = TestBytes.Pattern(Length);
 
     /// <summary>Splits <paramref name="content"/> into rented arrays of the given sizes, as the pool hands them out.</summary>
     private static List<byte[]> Rent(byte[] content, params int[] sizes)
@@ -101,7 +90,7 @@ public sealed class StoredBodyRangeTests
     public async Task A_slice_walks_chunks_by_their_actual_lengths(int start, int length)
     {
         // Uneven pool-sized arrays: nothing may assume every chunk is ChunkSize long.
-        var content = Pattern(16 + Chunk + 4096);
+        var content = TestBytes.Pattern(16 + Chunk + 4096);
         var body = StoredBody.Adopt(Rent(content, 16, Chunk, 4096), content.Length);
 
         var slice = await SliceAsync(body, start, length);

@@ -15,7 +15,7 @@ public sealed class StoredBodyWriteTests
     [InlineData(StoredBody.UnflushedLimit)]
     public async Task A_body_up_to_the_unflushed_limit_is_written_whole_without_a_flush(int length)
     {
-        var content = Pattern(length);
+        var content = TestBytes.Pattern(length);
         var body = StoredBody.Adopt(Chunks(content), length);
         var writer = new CountingWriter();
 
@@ -31,7 +31,7 @@ public sealed class StoredBodyWriteTests
     public async Task A_large_body_is_flushed_every_unflushed_limit_and_at_its_end()
     {
         var length = (2 * StoredBody.UnflushedLimit) + Chunk + 5;
-        var content = Pattern(length);
+        var content = TestBytes.Pattern(length);
         var body = StoredBody.Adopt(Chunks(content), length);
         var writer = new CountingWriter();
 
@@ -45,24 +45,13 @@ public sealed class StoredBodyWriteTests
     public async Task A_large_body_stops_when_the_client_has_gone()
     {
         var length = 4 * StoredBody.UnflushedLimit;
-        var body = StoredBody.Adopt(Chunks(Pattern(length)), length);
+        var body = StoredBody.Adopt(Chunks(TestBytes.Pattern(length)), length);
         var writer = new CountingWriter { CompleteAfterFlushes = 1 };
 
         await body.WriteToAsync(writer, CancellationToken.None);
 
         Assert.Equal(1, writer.Flushes);
         Assert.Equal(StoredBody.UnflushedLimit, writer.Written.Length);
-    }
-
-    private static byte[] Pattern(int length)
-    {
-        var bytes = new byte[length];
-        for (var i = 0; i < length; i++)
-        {
-            bytes[i] = (byte)((i * 31) + 7 + (i / 251));
-        }
-
-        return bytes;
     }
 
     private static List<byte[]> Chunks(byte[] content)

@@ -10,17 +10,6 @@ public sealed class MultipartByteRangesTests
 {
     private const string Prefix = "multipart/byteranges; boundary=";
 
-    private static byte[] Pattern(int length)
-    {
-        var bytes = new byte[length];
-        for (var i = 0; i < length; i++)
-        {
-            bytes[i] = (byte)((i * 31) + 7 + (i / 251));
-        }
-
-        return bytes;
-    }
-
     private static string BoundaryOf(MultipartByteRanges multipart)
     {
         Assert.StartsWith(Prefix, multipart.ContentType, StringComparison.Ordinal);
@@ -108,7 +97,7 @@ public sealed class MultipartByteRangesTests
     {
         const int Chunk = CacheFill.ChunkSize;
         var length = (3 * Chunk) + 123;
-        var representation = Pattern(length);
+        var representation = TestBytes.Pattern(length);
         var chunks = new List<byte[]>();
         for (var offset = 0; offset < length; offset += Chunk)
         {
