@@ -68,6 +68,9 @@ internal static class StoredResponseWriter
             headers[CacheStatusHeader.Name] = cacheStatus;
             if (!isHead && stored.Body.Length > 0)
             {
+                // Started first, Kestrel writes the body straight after the headers; written before
+                // the start, it buffers the body and copies it a second time once the headers are out.
+                await response.StartAsync(context.RequestAborted);
                 await stored.Body.WriteToAsync(response.BodyWriter, context.RequestAborted);
             }
         }

@@ -2,6 +2,7 @@ using EdgeCache.Edge.Admin;
 using EdgeCache.Edge.Caching;
 using EdgeCache.Edge.Proxy;
 using EdgeCache.Edge.Replication;
+using EdgeCache.Edge.Transport;
 using EdgeCache.Replication.Feed;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -70,6 +71,10 @@ public static class EdgeApplication
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxResponseBufferSize = options.ResponseBufferSize.Bytes;
+            if (options.ZeroCopy && OperatingSystem.IsLinux())
+            {
+                kestrel.ConfigureEndpointDefaults(listen => listen.UseSocketOutput(options.ResponseBufferSize.Bytes));
+            }
         });
 
         var services = builder.Services;

@@ -40,6 +40,16 @@ public sealed class EdgeOptions
     /// </summary>
     public ByteSize ResponseBufferSize { get; set; } = new(256L << 10);
 
+    /// <summary>
+    /// Sends stored bodies of at least <see cref="ZeroCopyMinimum"/> bytes with <c>sendfile</c> from
+    /// a memory file, on plain HTTP/1.x connections: the kernel takes the pages as they are, so
+    /// neither Kestrel's buffers nor the socket copy the bytes. Linux only; elsewhere it is ignored.
+    /// </summary>
+    public bool ZeroCopy { get; set; } = true;
+
+    /// <summary>Smallest body kept in the memory file for <see cref="ZeroCopy"/>; smaller ones cost less to copy than to map.</summary>
+    public ByteSize ZeroCopyMinimum { get; set; } = new(32L << 10);
+
     /// <summary>Upstream response headers that would reveal the back-end and never reach a client.</summary>
     public string[] HiddenResponseHeaders { get; set; } = ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"];
 
