@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using EdgeCache.Edge.Caching;
 using EdgeCache.Edge.Hosting;
 using EdgeCache.Edge.Replication;
+using EdgeCache.Edge.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -31,7 +32,7 @@ public class HitPathBenchmarks
         var cache = new ResponseCache(options);
         var collapser = new RequestCollapser();
         var admission = new ResponseAdmission(new FreshnessPolicy(options), options, new HeaderValuePool());
-        var fetcher = new UpstreamFetcher(cache, collapser, admission, options, time,
+        var fetcher = new UpstreamFetcher(cache, new BodyArenaHost(options, NullLogger<BodyArena>.Instance), collapser, admission, options, time,
             new ServiceCollection().BuildServiceProvider(), NullLogger<UpstreamFetcher>.Instance);
         _middleware = new CachingMiddleware(
             _ => throw new InvalidOperationException("A fresh hit went to the upstream."),

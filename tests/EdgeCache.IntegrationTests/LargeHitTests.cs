@@ -1,32 +1,37 @@
 using EdgeCache.Edge.Caching;
+using EdgeCache.Edge.Tests;
 using EdgeCache.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 
 namespace EdgeCache.IntegrationTests;
 
 /// <summary>
-/// Hits of every size arrive whole: bodies written without a flush (up to
-/// <see cref="StoredBody.UnflushedLimit"/>), bodies flushed in steps, and both with a Kestrel
-/// response buffer far smaller than the body.
+/// Hits of every size arrive whole, sent with sendfile from the memory file or copied from
+/// arrays: bodies written without a flush (up to <see cref="StoredBody.UnflushedLimit"/>),
+/// bodies flushed in steps, and both with a Kestrel response buffer far smaller than the body.
 /// </summary>
 public sealed class LargeHitTests
 {
     [Theory]
-    [InlineData(100 * 1024, "256KB")]
-    [InlineData(StoredBody.UnflushedLimit, "256KB")]
-    [InlineData((1 << 20) + 5, "256KB")]
-    [InlineData(100 * 1024, "4KB")]
-    [InlineData((1 << 20) + 5, "4KB")]
-    public async Task A_hit_is_served_whole_and_byte_for_byte(int size, string responseBuffer)
+    [InlineData(100 * 1024, "256KB", true)]
+    [InlineData(StoredBody.UnflushedLimit, "256KB", true)]
+    [InlineData((1 << 20) + 5, "256KB", true)]
+    [InlineData(100 * 1024, "4KB", true)]
+    [InlineData((1 << 20) + 5, "4KB", true)]
+    [InlineData(100 * 1024, "256KB", false)]
+    [InlineData(StoredBody.UnflushedLimit, "256KB", false)]
+    [InlineData((1 << 20) + 5, "256KB", false)]
+    [InlineData((1 << 20) + 5, "4KB", false)]
+    public async Task A_hit_is_served_whole_and_byte_for_byte(int size, string responseBuffer, bool zeroCopy)
     {
-        var body = Pattern(size);
+        var body = TestBytes.Pattern(size);
         await using var upstream = await TestUpstream.StartAsync(context =>
         {
             context.Response.Headers.CacheControl = "max-age=600";
             context.Response.ContentLength = body.Length;
             return context.Response.Body.WriteAsync(body).AsTask();
         });
-        await using var edge = await TestEdge.InFrontOfAsync(upstream, ("Edge:ResponseBufferSize", responseBuffer));
+        await using var edge = await TestEdge.InFrontOfAsync(upstream, ("Edge:ResponseBufferSize", responseBuffer), ("Edge:ZeroCopy", zeroCopy ? "true" : "false"));
 
         Assert.True((await edge.Client.GetByteArrayAsync("/large")).AsSpan().SequenceEqual(body), "the miss's body differs");
         var hits = await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
@@ -46,7 +51,7 @@ public sealed class LargeHitTests
     [Fact]
     public async Task A_client_that_leaves_during_a_large_hit_does_not_disturb_the_next()
     {
-        var body = Pattern(4 << 20);
+        var body = TestBytes.Pattern(4 << 20);
         await using var upstream = await TestUpstream.StartAsync(context =>
         {
             context.Response.Headers.CacheControl = "max-age=600";
@@ -73,16 +78,5 @@ public sealed class LargeHitTests
         await using var upstream = await TestUpstream.StaticAsync("x");
         var error = await Assert.ThrowsAnyAsync<Exception>(() => TestEdge.InFrontOfAsync(upstream, ("Edge:ResponseBufferSize", "0")));
         Assert.Contains("response buffer size must be above zero", error.Message);
-    }
-
-    private static byte[] Pattern(int length)
-    {
-        var bytes = new byte[length];
-        for (var i = 0; i < length; i++)
-        {
-            bytes[i] = (byte)((i * 31) + 7 + (i / 251));
-        }
-
-        return bytes;
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeCache.Edge.Caching;
 using EdgeCache.Edge.Hosting;
+using EdgeCache.Edge.Storage;
 using EdgeCache.Replication.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -24,8 +25,9 @@ internal static partial class EdgeAdminEndpoints
             .WithOrder(-1);
 
         var token = new BearerToken(endpoints.ServiceProvider.GetRequiredService<IOptions<EdgeOptions>>().Value.Token);
-        endpoints.MapGet(Prefix + "/stats", (HttpContext context, ResponseCache cache, ILogger<ResponseCache> logger)
-            => ReadRefusal(context, token, logger) ?? Results.Json(cache.Statistics(), EdgeJsonContext.Default.CacheStatistics))
+        endpoints.MapGet(Prefix + "/stats", (HttpContext context, ResponseCache cache, BodyArenaHost arena, ILogger<ResponseCache> logger)
+            => ReadRefusal(context, token, logger)
+               ?? Results.Json(cache.Statistics() with { ZeroCopyBytes = arena.Arena?.LiveBytes ?? 0 }, EdgeJsonContext.Default.CacheStatistics))
             .WithOrder(-1);
 
         endpoints.MapGet(CacheReportEndpoint.Path, (HttpContext context, ResponseCache cache, TimeProvider time, ILogger<ResponseCache> logger)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using EdgeCache.Edge.Storage;
 
 namespace EdgeCache.Edge.Caching;
 
@@ -189,9 +190,10 @@ internal sealed class CacheFill
     /// <summary>
     /// Creates the stored body once the upstream has sent all of it (before <see cref="Complete"/>
     /// lets the readers finish). Small bodies are copied into one exactly sized array; large
-    /// ones hand over their chunks, which this fill keeps reading until its readers are done.
+    /// ones go to <paramref name="arena"/>'s memory file when it has room, or else hand over their
+    /// chunks, which this fill keeps reading until its readers are done.
     /// </summary>
-    public StoredBody? CreateStoredBody()
+    public StoredBody? CreateStoredBody(BodyArena? arena = null, long arenaMinimum = long.MaxValue)
     {
         lock (_lock)
         {
@@ -203,6 +205,11 @@ internal sealed class CacheFill
             if (_length <= ChunkSize)
             {
                 return StoredBody.CopyOf(_length == 0 ? [Array.Empty<byte>()] : [_chunks[0]!], _length);
+            }
+
+            if (arena is not null && _length >= arenaMinimum && StoredBody.CopyInto(arena, _chunks!, _length) is { } copied)
+            {
+                return copied;
             }
 
             var body = StoredBody.Adopt(_chunks!, _length);

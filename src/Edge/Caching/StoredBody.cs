@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using EdgeCache.Edge.Storage;
 
 namespace EdgeCache.Edge.Caching;
 
@@ -7,10 +8,13 @@ namespace EdgeCache.Edge.Caching;
 /// The body of a stored response: pooled chunks shared by the cache and by every request
 /// that is still writing it. The chunks go back to the pool when the last holder lets go,
 /// so an eviction never pulls memory from under a client that is mid-way through a hit.
+/// A large body may live in the memory file of a <see cref="BodyArena"/> instead, from where
+/// hits send it with <c>sendfile</c>.
 /// </summary>
 internal sealed class StoredBody
 {
-    // One chunk (every small body) is held as its byte[], saving an array per entry; several as a byte[][].
+    // One chunk (every small body) is held as its byte[], saving an array per entry; several as
+    // a byte[][]; a body in the memory file as its BodyExtent.
     private readonly object _data;
     private readonly bool _pooled;
     private int _holders = 1;
@@ -22,7 +26,17 @@ internal sealed class StoredBody
         _pooled = pooled;
     }
 
+    private StoredBody(BodyExtent extent)
+    {
+        _data = extent;
+        Length = extent.Length;
+        _pooled = true;
+    }
+
     public long Length { get; }
+
+    /// <summary>Where the body lies in the arena's memory file, for <c>sendfile</c>; null for a body held in arrays.</summary>
+    public BodyExtent? Extent => _data as BodyExtent;
 
     /// <summary>Bytes of memory the body occupies, which is what the cache budget counts.</summary>
     public long Capacity
@@ -32,6 +46,12 @@ internal sealed class StoredBody
             if (_data is byte[] single)
             {
                 return single.Length;
+            }
+
+            if (_data is BodyExtent extent)
+            {
+                // The memory file holds whole pages.
+                return (extent.Length + BodyArena.PageSize - 1) & ~(long)(BodyArena.PageSize - 1);
             }
 
             long capacity = 0;
@@ -60,6 +80,30 @@ internal sealed class StoredBody
         }
 
         return new StoredBody([exact], length, pooled: false);
+    }
+
+    /// <summary>
+    /// Copies the body into <paramref name="arena"/>'s memory file; null when the arena has no room
+    /// (or the body is larger than one extent), and the caller keeps the body in arrays.
+    /// </summary>
+    public static StoredBody? CopyInto(BodyArena arena, IReadOnlyList<byte[]> chunks, long length)
+    {
+        var extent = arena.TryAllocate(length);
+        if (extent is null)
+        {
+            return null;
+        }
+
+        var target = extent.GetSpan();
+        var copied = 0;
+        for (var i = 0; copied < length; i++)
+        {
+            var count = (int)Math.Min(chunks[i].Length, length - copied);
+            chunks[i].AsSpan(0, count).CopyTo(target[copied..]);
+            copied += count;
+        }
+
+        return new StoredBody(extent);
     }
 
     /// <summary>Takes ownership of pooled chunks; they return to <see cref="ArrayPool{T}.Shared"/> on the last release.</summary>
@@ -93,6 +137,12 @@ internal sealed class StoredBody
                 return;
             }
 
+            if (_data is BodyExtent extent)
+            {
+                extent.Free();
+                return;
+            }
+
             foreach (var chunk in Chunks)
             {
                 ArrayPool<byte>.Shared.Return(chunk);
@@ -118,6 +168,12 @@ internal sealed class StoredBody
         if (_data is byte[] single)
         {
             writer.Write(single.AsSpan(0, (int)Length));
+            return ValueTask.CompletedTask;
+        }
+
+        if (_data is BodyExtent extent)
+        {
+            writer.Write(extent.GetSpan());
             return ValueTask.CompletedTask;
         }
 
@@ -154,12 +210,32 @@ internal sealed class StoredBody
             return destination.WriteAsync(single.AsMemory((int)start, (int)length), cancellationToken);
         }
 
+        if (_data is BodyExtent extent)
+        {
+            return destination.WriteAsync(extent.Memory.Slice((int)start, (int)length), cancellationToken);
+        }
+
         return WriteRangeChunksAsync(destination, start, length, cancellationToken);
     }
 
     /// <summary>A large body is flushed every <see cref="UnflushedLimit"/> bytes, so a hit never buffers more than that.</summary>
     private async ValueTask WriteFlushingAsync(PipeWriter writer, CancellationToken cancellationToken)
     {
+        if (_data is BodyExtent extent)
+        {
+            for (var offset = 0; offset < extent.Length; offset += UnflushedLimit)
+            {
+                var count = Math.Min(UnflushedLimit, extent.Length - offset);
+                var flushed = await writer.WriteAsync(extent.Memory.Slice(offset, count), cancellationToken);
+                if (flushed.IsCanceled || flushed.IsCompleted)
+                {
+                    return;
+                }
+            }
+
+            return;
+        }
+
         var remaining = Length;
         var unflushed = 0;
         foreach (var chunk in _data as byte[][] ?? [(byte[])_data])

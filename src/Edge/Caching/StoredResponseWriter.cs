@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeCache.Edge.Http;
+using EdgeCache.Edge.Transport;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -71,13 +72,32 @@ internal static class StoredResponseWriter
                 // Started first, Kestrel writes the body straight after the headers; written before
                 // the start, it buffers the body and copies it a second time once the headers are out.
                 await response.StartAsync(context.RequestAborted);
-                await stored.Body.WriteToAsync(response.BodyWriter, context.RequestAborted);
+                if (stored.Body.Extent is { } extent && SendFileFeature(context) is { } sendFile)
+                {
+                    await sendFile.SendFileAsync(response, extent.Arena.File, extent.Offset, extent.Length, context.RequestAborted);
+                }
+                else
+                {
+                    await stored.Body.WriteToAsync(response.BodyWriter, context.RequestAborted);
+                }
             }
         }
         finally
         {
             stored.Body.Release();
         }
+    }
+
+    /// <summary>
+    /// The connection's <c>sendfile</c> output, when the response goes straight to the socket:
+    /// HTTP/1.x without TLS. HTTP/2 frames the body and TLS encrypts it, so neither may skip them.
+    /// </summary>
+    private static ISendFileFeature? SendFileFeature(HttpContext context)
+    {
+        var request = context.Request;
+        return !request.IsHttps && (HttpProtocol.IsHttp11(request.Protocol) || HttpProtocol.IsHttp10(request.Protocol))
+            ? context.Features.Get<ISendFileFeature>()
+            : null;
     }
 
     /// <summary>True when the request carries any precondition header.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeCache.Edge.Hosting;
 using EdgeCache.Edge.Proxy;
+using EdgeCache.Edge.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -33,9 +34,11 @@ internal sealed partial class UpstreamFetcher
     private readonly TimeProvider _time;
     private readonly IServiceProvider _services;
     private readonly ILogger<UpstreamFetcher> _logger;
+    private readonly BodyArenaHost _arena;
 
     public UpstreamFetcher(
         ResponseCache cache,
+        BodyArenaHost arena,
         RequestCollapser collapser,
         ResponseAdmission admission,
         IOptions<EdgeOptions> options,
@@ -44,6 +47,7 @@ internal sealed partial class UpstreamFetcher
         ILogger<UpstreamFetcher> logger)
     {
         _cache = cache;
+        _arena = arena;
         _collapser = collapser;
         _admission = admission;
         _options = options.Value;
@@ -295,7 +299,8 @@ internal sealed partial class UpstreamFetcher
                 return;
             }
 
-            var body = Fill.CreateStoredBody();
+            var arena = _owner._arena;
+            var body = Fill.CreateStoredBody(arena.Arena, arena.Minimum);
             if (body is null)
             {
                 return;

@@ -2,6 +2,7 @@ using EdgeCache.Edge.Admin;
 using EdgeCache.Edge.Caching;
 using EdgeCache.Edge.Proxy;
 using EdgeCache.Edge.Replication;
+using EdgeCache.Edge.Storage;
 using EdgeCache.Edge.Transport;
 using EdgeCache.Replication.Feed;
 using Microsoft.AspNetCore.Builder;
@@ -82,6 +83,7 @@ public static class EdgeApplication
         services.TryAddSingleton(time ?? TimeProvider.System);
         // Only YARP's session-affinity cookies use data protection; edges share no key ring, so keys stay in memory.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        services.AddSingleton<BodyArenaHost>();
         services.AddSingleton<ResponseCache>();
         services.AddSingleton<RequestCollapser>();
         services.AddSingleton<FreshnessPolicy>();

@@ -138,7 +138,7 @@ internal sealed partial class BodyArena : IDisposable
 
     /// <summary>
     /// A fresh extent of <paramref name="length"/> bytes; null when the length is 0 or above
-    /// <see cref="int.MaxValue"/>, or when the reserve has no room left for its size class.
+    /// <see cref="int.MaxValue"/>, when the reserve has no room left for its size class, or once the arena is disposed.
     /// </summary>
     public BodyExtent? TryAllocate(long length)
     {
@@ -152,7 +152,12 @@ internal sealed partial class BodyArena : IDisposable
         long offset;
         lock (_lock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_disposed)
+            {
+                // A fill finishing after shutdown keeps its body in arrays.
+                return null;
+            }
+
             if (!_free[sizeClass].TryPop(out offset))
             {
                 if (classBytes > ReserveBytes - _next)
