@@ -202,7 +202,13 @@ internal sealed partial class SocketOutput : PipeWriter, ISendFileFeature, IValu
                     var before = buffer.Slice(0, _filePosition - _sent);
                     if (!before.IsEmpty)
                     {
-                        await _sender.SendAsync(_socket, before);
+                        // Usually the response's headers: held back to leave in one segment with the file's first bytes.
+                        var ahead = before.IsSingleSegment ? LinuxSocket.SendMore(_socket, before.FirstSpan) : 0;
+                        if (ahead < before.Length)
+                        {
+                            await _sender.SendAsync(_socket, before.Slice(ahead));
+                        }
+
                         _sent += before.Length;
                     }
 
