@@ -1,9 +1,13 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace EdgeCache.Edge.Transport;
 
-/// <summary>The one socket call .NET does not offer: <c>send</c> with <c>MSG_MORE</c> (Linux).</summary>
+/// <summary>
+/// The socket calls .NET does not offer on Linux: <c>send</c> with <c>MSG_MORE</c>, and a
+/// <c>sendfile</c> that returns at once instead of going through the async socket engine.
+/// </summary>
 internal static unsafe partial class LinuxSocket
 {
     private const int MsgDontWait = 0x40;
@@ -23,6 +27,32 @@ internal static unsafe partial class LinuxSocket
             return sent > 0 ? (int)sent : 0;
         }
     }
+
+    /// <summary>
+    /// Sends as much of the file range as the socket takes now, without waiting; returns how
+    /// many bytes went, 0 when the send buffer is full (the caller then waits for room).
+    /// </summary>
+    public static int SendFileNow(Socket socket, SafeFileHandle file, long offset, int count)
+    {
+        var done = 0;
+        while (done < count)
+        {
+            var position = offset + done;
+            var sent = SendFile(socket.SafeHandle, file, ref position, (nuint)(count - done));
+            if (sent <= 0)
+            {
+                break;
+            }
+
+            done += (int)sent;
+        }
+
+        return done;
+    }
+
+    [LibraryImport("libc", EntryPoint = "sendfile", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static partial nint SendFile(SafeSocketHandle socket, SafeFileHandle file, ref long offset, nuint count);
 
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

@@ -212,7 +212,13 @@ internal sealed partial class SocketOutput : PipeWriter, ISendFileFeature, IValu
                         _sent += before.Length;
                     }
 
-                    await _sender.SendFileAsync(_socket, _file!, _fileOffset, _fileCount);
+                    // The socket engine's sendfile allocates on every call; most ranges fit the send buffer at
+                    // once, and only what does not waits in the engine.
+                    var now = LinuxSocket.SendFileNow(_socket, _file!.SafeFileHandle, _fileOffset, _fileCount);
+                    if (now < _fileCount)
+                    {
+                        await _sender.SendFileAsync(_socket, _file, _fileOffset + now, _fileCount - now);
+                    }
                     buffer = buffer.Slice(before.End);
                     sentFile = true;
                 }
