@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeCache.Edge.Transport;
@@ -169,7 +170,7 @@ internal sealed partial class SocketOutput : PipeWriter, ISendFileFeature, IValu
     /// </summary>
     private async Task<bool> WaitForFileAsync(Task<bool> sent, int count, HttpContext context)
     {
-        var rate = context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinResponseDataRateFeature>()?.MinDataRate;
+        var rate = context.Features.Get<IHttpMinResponseDataRateFeature>()?.MinDataRate;
         if (rate is null)
         {
             return await sent;
