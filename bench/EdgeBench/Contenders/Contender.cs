@@ -103,17 +103,22 @@ internal abstract class Contender : IAsyncDisposable
     }
 
     /// <summary>Resident memory of the serving process (VmRSS), in bytes.</summary>
-    public long ResidentBytes()
+    public long ResidentBytes() => StatusBytes("VmRSS:");
+
+    /// <summary>The resident set split: anonymous memory (heaps), and shared memory (memfd, such as the edge's body arena).</summary>
+    public (long Anonymous, long Shared) ResidentParts() => (StatusBytes("RssAnon:"), StatusBytes("RssShmem:"));
+
+    private long StatusBytes(string field)
     {
         foreach (var line in File.ReadLines($"/proc/{ProcessId}/status"))
         {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            if (line.StartsWith(field, StringComparison.Ordinal))
             {
-                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+                return long.Parse(line[field.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
             }
         }
 
-        throw new InvalidOperationException("no VmRSS in /proc status");
+        throw new InvalidOperationException($"no {field} in /proc status");
     }
 
     public async ValueTask DisposeAsync()

@@ -7,24 +7,31 @@ namespace EdgeCache.Bench.Scenarios;
 /// <summary>
 /// The edge's resident memory per cached 1 KiB object: a fresh edge is warmed with a few
 /// thousand objects (so the runtime, the JIT and the GC's budgets are in place), then filled
-/// with N more; the growth of its resident set divided by N is what one object costs.
+/// with N more in ten steps, its resident set read after each. What one object costs is the
+/// slope of resident bytes over objects (least squares over the eleven readings): a single
+/// reading moves by up to the GC's allocation budget, depending on when it last collected,
+/// which the slope averages out.
 /// </summary>
 internal sealed class EdgeMemory(BenchOptions options, EdgeContender edge)
 {
     private const int Warm = 5_000;
     private const int Parallel = 32;
+    private const int Steps = 10;
 
     public async Task<string> RunAsync()
     {
         using var client = new HttpClient();
-        await FillAsync(client, "warm", Warm);
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        var before = edge.ResidentBytes();
+        await FillAsync(client, "warm", 0, Warm);
         var entriesBefore = await EntriesAsync(client);
+        var readings = new List<(double Objects, double Bytes)> { (0, await SettledResidentBytesAsync()) };
+        for (var step = 1; step <= Steps; step++)
+        {
+            var from = (int)((long)options.MemoryObjects * (step - 1) / Steps);
+            var to = (int)((long)options.MemoryObjects * step / Steps);
+            await FillAsync(client, "object", from, to);
+            readings.Add((to, await SettledResidentBytesAsync()));
+        }
 
-        await FillAsync(client, "object", options.MemoryObjects);
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        var after = edge.ResidentBytes();
         var (entries, bytes) = await StatisticsAsync(client);
         var added = entries - entriesBefore;
         if (added != options.MemoryObjects)
@@ -37,12 +44,35 @@ internal sealed class EdgeMemory(BenchOptions options, EdgeContender edge)
             await PrintHeapAsync();
         }
 
-        var perObject = (double)(after - before) / added;
-        Console.Error.WriteLine($"  resident {before / 1048576.0:0.0} MiB -> {after / 1048576.0:0.0} MiB for {added:N0} objects");
+        var before = readings[0].Bytes;
+        var after = readings[^1].Bytes;
+        var endpoints = (after - before) / added;
+        var slope = Slope(readings);
+        Console.Error.WriteLine($"  resident {before / 1048576.0:0.0} MiB -> {after / 1048576.0:0.0} MiB for {added:N0} objects; readings (MiB): "
+            + string.Join(", ", readings.Select(r => (r.Bytes / 1048576.0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture))));
         return $"""
-            Edge memory: {added:N0} cached 1 KiB objects (after {Warm:N0} to warm up) grew the edge's resident set from {before / 1048576.0:0.0} MiB to {after / 1048576.0:0.0} MiB: **{perObject:N0} bytes ({perObject / 1024:0.00} KiB) per object**. The cache's own accounting: {entries:N0} entries, {bytes / (double)entries:N0} bytes each.
+            Edge memory: {added:N0} cached 1 KiB objects (after {Warm:N0} to warm up) grew the edge's resident set from {before / 1048576.0:0.0} MiB to {after / 1048576.0:0.0} MiB: **{slope:N0} bytes ({slope / 1024:0.00} KiB) per object** (slope over {Steps + 1} readings; first to last reading: {endpoints:N0} bytes). The cache's own accounting: {entries:N0} entries, {bytes / (double)entries:N0} bytes each.
 
             """;
+    }
+
+    /// <summary>The least-squares slope of bytes over objects.</summary>
+    private static double Slope(List<(double Objects, double Bytes)> readings)
+    {
+        var meanX = readings.Average(r => r.Objects);
+        var meanY = readings.Average(r => r.Bytes);
+        var covariance = readings.Sum(r => (r.Objects - meanX) * (r.Bytes - meanY));
+        var variance = readings.Sum(r => (r.Objects - meanX) * (r.Objects - meanX));
+        return covariance / variance;
+    }
+
+    /// <summary>The resident set once the edge is idle: background collections finish within the pause.</summary>
+    private async Task<long> SettledResidentBytesAsync()
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var (anonymous, shared) = edge.ResidentParts();
+        Console.Error.WriteLine($"  resident {edge.ResidentBytes() / 1048576.0:0.0} MiB: anonymous {anonymous / 1048576.0:0.0} MiB, shared {shared / 1048576.0:0.0} MiB");
+        return edge.ResidentBytes();
     }
 
     private async Task PrintHeapAsync()
@@ -67,13 +97,13 @@ internal sealed class EdgeMemory(BenchOptions options, EdgeContender edge)
         }
     }
 
-    private async Task FillAsync(HttpClient client, string prefix, int count)
+    private async Task FillAsync(HttpClient client, string prefix, int from, int to)
     {
-        var next = -1;
+        var next = from - 1;
         var workers = Enumerable.Range(0, Parallel).Select(async _ =>
         {
             int i;
-            while ((i = Interlocked.Increment(ref next)) < count)
+            while ((i = Interlocked.Increment(ref next)) < to)
             {
                 using var response = await client.GetAsync($"{edge.Url}/obj/1024/{prefix}-{i}");
                 var body = await response.Content.ReadAsByteArrayAsync();

@@ -27,7 +27,7 @@ internal static partial class EdgeAdminEndpoints
         var token = new BearerToken(endpoints.ServiceProvider.GetRequiredService<IOptions<EdgeOptions>>().Value.Token);
         endpoints.MapGet(Prefix + "/stats", (HttpContext context, ResponseCache cache, BodyArenaHost arena, ILogger<ResponseCache> logger)
             => ReadRefusal(context, token, logger)
-               ?? Results.Json(cache.Statistics() with { ZeroCopyBytes = arena.Arena?.LiveBytes ?? 0 }, EdgeJsonContext.Default.CacheStatistics))
+               ?? Results.Json(cache.Statistics() with { ZeroCopyBytes = arena.ZeroCopyBytes, PackedBytes = arena.PackedBytes }, EdgeJsonContext.Default.CacheStatistics))
             .WithOrder(-1);
 
         endpoints.MapGet(CacheReportEndpoint.Path, (HttpContext context, ResponseCache cache, TimeProvider time, ILogger<ResponseCache> logger)

@@ -189,11 +189,12 @@ internal sealed class CacheFill
 
     /// <summary>
     /// Creates the stored body once the upstream has sent all of it (before <see cref="Complete"/>
-    /// lets the readers finish). Small bodies are copied into one exactly sized array; large
-    /// ones go to <paramref name="arena"/>'s memory file when it has room, or else hand over their
-    /// chunks, which this fill keeps reading until its readers are done.
+    /// lets the readers finish). Small bodies are copied into a slot of <paramref name="slabs"/>
+    /// when there is one, else into one exactly sized array; large ones go to <paramref name="arena"/>'s
+    /// memory file when it has room, or else hand over their chunks, which this fill keeps reading
+    /// until its readers are done.
     /// </summary>
-    public StoredBody? CreateStoredBody(BodyArena? arena = null, long arenaMinimum = long.MaxValue)
+    public StoredBody? CreateStoredBody(BodyArena? arena = null, long arenaMinimum = long.MaxValue, BodySlabs? slabs = null)
     {
         lock (_lock)
         {
@@ -204,6 +205,11 @@ internal sealed class CacheFill
 
             if (_length <= ChunkSize)
             {
+                if (slabs is not null && _length > 0 && StoredBody.CopyInto(slabs, _chunks[0]!, (int)_length) is { } packed)
+                {
+                    return packed;
+                }
+
                 return StoredBody.CopyOf(_length == 0 ? [Array.Empty<byte>()] : [_chunks[0]!], _length);
             }
 

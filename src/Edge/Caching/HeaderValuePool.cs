@@ -7,7 +7,8 @@ namespace EdgeCache.Edge.Caching;
 /// A bounded pool of header names and values for responses about to be stored, so the
 /// thousands of entries that carry the same <c>Content-Type</c>, <c>Cache-Control</c>,
 /// <c>Content-Length</c> or <c>Date</c> (within one second) keep one string between them
-/// instead of a copy each. Hits never touch it; they write the strings the entries hold.
+/// instead of a copy each, and of whole header lists, so entries whose headers are equal but
+/// for their validators keep one list between them. Hits never touch it; they write what the entries hold.
 /// </summary>
 /// <remarks>
 /// The pool is a fixed table of two-way sets: a string's hash picks a set, a miss puts the
@@ -23,7 +24,11 @@ internal sealed class HeaderValuePool
     /// <summary>Slots in the pool the edge uses; at most this many strings (about 0.5 MiB of short ones) are kept alive by it.</summary>
     public const int DefaultSlots = 4096;
 
-    private readonly string?[] _slots;
+    /// <summary>Header lists longer than this are kept as they are.</summary>
+    public const int MaxListLength = 32;
+
+    private readonly SetTable<string> _strings;
+    private readonly SetTable<KeyValuePair<string, StringValues>[]> _lists;
 
     public HeaderValuePool(int slots = DefaultSlots)
     {
@@ -32,26 +37,15 @@ internal sealed class HeaderValuePool
             throw new ArgumentOutOfRangeException(nameof(slots), slots, "The slot count must be a power of two, at least 2.");
         }
 
-        _slots = new string?[slots];
+        _strings = new SetTable<string>(slots, StringComparer.Ordinal);
+        _lists = new SetTable<KeyValuePair<string, StringValues>[]>(slots, HeaderListComparer.Instance);
     }
 
     /// <summary>How many strings the pool holds at most.</summary>
-    public int Capacity => _slots.Length;
+    public int Capacity => _strings.Capacity;
 
     /// <summary>How many strings the pool holds now.</summary>
-    public int Count
-    {
-        get
-        {
-            var count = 0;
-            foreach (var slot in _slots)
-            {
-                count += slot is null ? 0 : 1;
-            }
-
-            return count;
-        }
-    }
+    public int Count => _strings.Count;
 
     /// <summary>
     /// True for the values the pool would share: short ones of any header but <c>ETag</c>, whose
@@ -83,22 +77,102 @@ internal sealed class HeaderValuePool
             return value.Length == 0 ? string.Empty : value;
         }
 
-        var first = (value.GetHashCode() & (_slots.Length - 1)) & ~1;
-        var pooled = Volatile.Read(ref _slots[first]);
-        if (pooled is not null && string.Equals(pooled, value, StringComparison.Ordinal))
+        return _strings.Share(value);
+    }
+
+    /// <summary>
+    /// The pooled header list equal to <paramref name="headers"/> (same names and values in the
+    /// same order), which becomes the pooled one when there is none. Stored responses of one
+    /// upstream mostly carry the same list once their own validators are taken out of it.
+    /// </summary>
+    public KeyValuePair<string, StringValues>[] Share(KeyValuePair<string, StringValues>[] headers)
+        => headers.Length is 0 or > MaxListLength ? headers : _lists.Share(headers);
+
+    /// <summary>A fixed table of two-way sets; see the class remarks.</summary>
+    private sealed class SetTable<T>(int slots, IEqualityComparer<T> comparer)
+        where T : class
+    {
+        private readonly T?[] _slots = new T?[slots];
+
+        public int Capacity => _slots.Length;
+
+        public int Count
         {
-            return pooled;
+            get
+            {
+                var count = 0;
+                foreach (var slot in _slots)
+                {
+                    count += slot is null ? 0 : 1;
+                }
+
+                return count;
+            }
         }
 
-        var second = Volatile.Read(ref _slots[first + 1]);
-        if (second is not null && string.Equals(second, value, StringComparison.Ordinal))
+        public T Share(T value)
         {
-            return second;
+            var first = (comparer.GetHashCode(value) & (_slots.Length - 1)) & ~1;
+            var pooled = Volatile.Read(ref _slots[first]);
+            if (pooled is not null && comparer.Equals(pooled, value))
+            {
+                return pooled;
+            }
+
+            var second = Volatile.Read(ref _slots[first + 1]);
+            if (second is not null && comparer.Equals(second, value))
+            {
+                return second;
+            }
+
+            // Most recently added first, so two values that alternate in one set both stay.
+            Volatile.Write(ref _slots[first + 1], pooled);
+            Volatile.Write(ref _slots[first], value);
+            return value;
+        }
+    }
+
+    /// <summary>Header lists equal by their names (ordinal, ignoring case) and values (ordinal), in order.</summary>
+    private sealed class HeaderListComparer : IEqualityComparer<KeyValuePair<string, StringValues>[]>
+    {
+        public static readonly HeaderListComparer Instance = new();
+
+        public bool Equals(KeyValuePair<string, StringValues>[]? x, KeyValuePair<string, StringValues>[]? y)
+        {
+            if (ReferenceEquals(x, y))
+            {
+                return true;
+            }
+
+            if (x is null || y is null || x.Length != y.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < x.Length; i++)
+            {
+                if (!string.Equals(x[i].Key, y[i].Key, StringComparison.OrdinalIgnoreCase) || !StringValues.Equals(x[i].Value, y[i].Value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
-        // Most recently added first, so two strings that alternate in one set both stay.
-        Volatile.Write(ref _slots[first + 1], pooled);
-        Volatile.Write(ref _slots[first], value);
-        return value;
+        public int GetHashCode(KeyValuePair<string, StringValues>[] headers)
+        {
+            var hash = new HashCode();
+            foreach (var header in headers)
+            {
+                hash.Add(header.Key, StringComparer.OrdinalIgnoreCase);
+                foreach (var value in header.Value)
+                {
+                    hash.Add(value, StringComparer.Ordinal);
+                }
+            }
+
+            return hash.ToHashCode();
+        }
     }
 }

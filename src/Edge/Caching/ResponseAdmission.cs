@@ -135,8 +135,14 @@ internal sealed class ResponseAdmission
             stored.CacheName,
             upstreamCacheStatus.Count == 0 ? stored.UpstreamCacheStatus : upstreamCacheStatus.ToString(),
             SurrogateKeys.FromHeaders(merged),
-            hidden);
+            hidden,
+            _pool);
     }
+
+    /// <summary>The stored response for a completed fill of <paramref name="key"/>, its header list shared with equal ones.</summary>
+    public StoredResponse ToStored(string key, FillHead head, StoredBody body, string cacheName)
+        => new(key, head.Status, head.SharedHeaders, body, head.Vary, head.ResponseTime, head.CorrectedInitialAge, head.Policy,
+            cacheName, head.UpstreamCacheStatus, head.Tags, head.HiddenHeaders, _pool);
 
     /// <summary>
     /// True when a 304 (or a HEAD response) describes the stored response (RFC 9111 section 4.3.4):

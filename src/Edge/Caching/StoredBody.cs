@@ -9,28 +9,21 @@ namespace EdgeCache.Edge.Caching;
 /// that is still writing it. The chunks go back to the pool when the last holder lets go,
 /// so an eviction never pulls memory from under a client that is mid-way through a hit.
 /// A large body may live in the memory file of a <see cref="BodyArena"/> instead, from where
-/// hits send it with <c>sendfile</c>.
+/// hits send it with <c>sendfile</c>, and a small one in a slot of a <see cref="BodySlabs"/> slab.
 /// </summary>
 internal sealed class StoredBody
 {
-    // One chunk (every small body) is held as its byte[], saving an array per entry; several as
-    // a byte[][]; a body in the memory file as its BodyExtent.
+    // What holds the bytes: a byte[] of exactly the body (not pooled: the GC frees it); a
+    // byte[][] of pooled chunks; a BodyExtent of the memory file; or a BodySlab, with _slot.
     private readonly object _data;
-    private readonly bool _pooled;
+    private readonly int _slot;
     private int _holders = 1;
 
-    private StoredBody(byte[][] chunks, long length, bool pooled)
+    private StoredBody(object data, long length, int slot = -1)
     {
-        _data = chunks.Length == 1 ? chunks[0] : chunks;
+        _data = data;
         Length = length;
-        _pooled = pooled;
-    }
-
-    private StoredBody(BodyExtent extent)
-    {
-        _data = extent;
-        Length = extent.Length;
-        _pooled = true;
+        _slot = slot;
     }
 
     public long Length { get; }
@@ -52,6 +45,11 @@ internal sealed class StoredBody
             {
                 // The memory file holds whole pages.
                 return (extent.Length + BodyArena.PageSize - 1) & ~(long)(BodyArena.PageSize - 1);
+            }
+
+            if (_data is BodySlab slab)
+            {
+                return slab.SlotSize;
             }
 
             long capacity = 0;
@@ -79,7 +77,7 @@ internal sealed class StoredBody
             copied += count;
         }
 
-        return new StoredBody([exact], length, pooled: false);
+        return new StoredBody(exact, length);
     }
 
     /// <summary>
@@ -103,11 +101,27 @@ internal sealed class StoredBody
             copied += count;
         }
 
-        return new StoredBody(extent);
+        return new StoredBody(extent, extent.Length);
+    }
+
+    /// <summary>
+    /// Copies a small body into a slot of <paramref name="slabs"/>; null when it is empty, larger
+    /// than <see cref="BodySlabs.MaxBody"/>, or the arena has no room, and the caller keeps it in an array.
+    /// </summary>
+    public static StoredBody? CopyInto(BodySlabs slabs, byte[] chunk, int length)
+    {
+        var slab = slabs.TryAllocate(length, out var slot);
+        if (slab is null)
+        {
+            return null;
+        }
+
+        chunk.AsSpan(0, length).CopyTo(slab.Span(slot, length));
+        return new StoredBody(slab, length, slot);
     }
 
     /// <summary>Takes ownership of pooled chunks; they return to <see cref="ArrayPool{T}.Shared"/> on the last release.</summary>
-    public static StoredBody Adopt(IReadOnlyList<byte[]> chunks, long length) => new([.. chunks], length, pooled: true);
+    public static StoredBody Adopt(IReadOnlyList<byte[]> chunks, long length) => new((byte[][])[.. chunks], length);
 
     /// <summary>Takes a hold on the body; false when it has already been freed.</summary>
     public bool TryHold()
@@ -129,11 +143,11 @@ internal sealed class StoredBody
 
     public void Release()
     {
-        if (Interlocked.Decrement(ref _holders) == 0 && _pooled)
+        if (Interlocked.Decrement(ref _holders) == 0 && _data is not byte[])
         {
-            if (_data is byte[] single)
+            if (_data is BodySlab slab)
             {
-                ArrayPool<byte>.Shared.Return(single);
+                slab.Free(_slot);
                 return;
             }
 
@@ -168,6 +182,12 @@ internal sealed class StoredBody
         if (_data is byte[] single)
         {
             writer.Write(single.AsSpan(0, (int)Length));
+            return ValueTask.CompletedTask;
+        }
+
+        if (_data is BodySlab slab)
+        {
+            writer.Write(slab.Span(_slot, (int)Length));
             return ValueTask.CompletedTask;
         }
 
@@ -213,6 +233,11 @@ internal sealed class StoredBody
         if (_data is BodyExtent extent)
         {
             return destination.WriteAsync(extent.Memory.Slice((int)start, (int)length), cancellationToken);
+        }
+
+        if (_data is BodySlab slab)
+        {
+            return destination.WriteAsync(slab.Memory(_slot, (int)Length).Slice((int)start, (int)length), cancellationToken);
         }
 
         return WriteRangeChunksAsync(destination, start, length, cancellationToken);

@@ -47,11 +47,12 @@ internal sealed class StoredResponse
         string cacheName,
         string? upstreamCacheStatus,
         string[]? tags = null,
-        KeyValuePair<string, StringValues>[]? hiddenHeaders = null)
+        KeyValuePair<string, StringValues>[]? hiddenHeaders = null,
+        HeaderValuePool? pool = null)
     {
         Key = key;
         Status = status;
-        Headers = headers;
+        Headers = StoredHeaders.Create(headers, pool, out var listShared);
         Body = body;
         Vary = vary;
         _responseTicks = responseTime.UtcTicks;
@@ -66,7 +67,7 @@ internal sealed class StoredResponse
             _extras = new Extras(upstreamCacheStatus, tags ?? [], hiddenHeaders ?? [], policy.StaleWhileRevalidate, policy.StaleIfError);
         }
 
-        var headerBytes = HeaderBytes(headers) + HeaderBytes(HiddenHeaders);
+        var headerBytes = Headers.MemorySize(SharedStringCharge, listShared) + StoredHeaders.ListSize(HiddenHeaders, SharedStringCharge);
         foreach (var tag in Tags)
         {
             headerBytes += 2 * tag.Length + 24;
@@ -80,8 +81,8 @@ internal sealed class StoredResponse
 
     public int Status { get; }
 
-    /// <summary>Headers ready to write, without <c>Age</c> and <c>Cache-Status</c>, with <c>Content-Length</c>.</summary>
-    public KeyValuePair<string, StringValues>[] Headers { get; }
+    /// <summary>Headers ready to write, without <c>Age</c>, <c>Cache-Status</c> and <c>Content-Length</c> (the body's length).</summary>
+    public StoredHeaders Headers { get; }
 
     public StoredBody Body { get; }
 
@@ -101,13 +102,13 @@ internal sealed class StoredResponse
 
     public TimeSpan FreshnessLifetime => new(_lifetimeTicks);
 
-    /// <summary>The stored <c>ETag</c> value as sent, or null. Read from the headers: validators are needed only by conditional requests and revalidations.</summary>
-    public string? ETag => HeaderValue(HeaderNames.ETag) is { Count: > 0 } etag ? etag.ToString() : null;
+    /// <summary>The stored <c>ETag</c> value as sent, or null.</summary>
+    public string? ETag => Headers.ETag ?? (Headers[HeaderNames.ETag] is { Count: > 0 } etag ? etag.ToString() : null);
 
-    public DateTimeOffset? LastModified => ParseDate(HeaderValue(HeaderNames.LastModified));
+    public DateTimeOffset? LastModified => ParseDate(Headers.LastModified ?? Headers[HeaderNames.LastModified]);
 
     /// <summary>The upstream's <c>Date</c>, which stands in for Last-Modified in If-Modified-Since (RFC 9111 section 4.3.2).</summary>
-    public DateTimeOffset? Date => ParseDate(HeaderValue(HeaderNames.Date));
+    public DateTimeOffset? Date => ParseDate(Headers.Date ?? Headers[HeaderNames.Date]);
 
     /// <summary>True when the response carries a validator, so it can be revalidated instead of fetched again.</summary>
     public bool HasValidator => ETag is not null || LastModified is not null;
@@ -179,51 +180,8 @@ internal sealed class StoredResponse
         return stamp;
     }
 
-    /// <summary>
-    /// Memory a header list holds: the array, and each string the entry alone keeps. Names and
-    /// short values come from the <see cref="HeaderValuePool"/> and are shared between entries,
-    /// so each is charged only a slot's worth.
-    /// </summary>
-    private static long HeaderBytes(KeyValuePair<string, StringValues>[] headers)
-    {
-        if (headers.Length == 0)
-        {
-            return 0;
-        }
-
-        long bytes = 24 + 16L * headers.Length;
-        foreach (var header in headers)
-        {
-            bytes += SharedStringCharge;
-            if (header.Value.Count > 1)
-            {
-                bytes += 24 + 8L * header.Value.Count;
-            }
-
-            foreach (var value in header.Value)
-            {
-                bytes += HeaderValuePool.MayShare(header.Key, value) ? SharedStringCharge : 2L * (value?.Length ?? 0) + 24;
-            }
-        }
-
-        return bytes;
-    }
-
     private static DateTimeOffset? ParseDate(StringValues value)
         => value.Count > 0 && HeaderUtilities.TryParseDate(value.ToString(), out var date) ? date : null;
-
-    private StringValues HeaderValue(string name)
-    {
-        foreach (var header in Headers)
-        {
-            if (header.Key.Equals(name, StringComparison.OrdinalIgnoreCase))
-            {
-                return header.Value;
-            }
-        }
-
-        return default;
-    }
 
     /// <summary>Header values of hits within one second of age.</summary>
     internal sealed record HitStamp(long AgeSeconds, string Age, string CacheStatus);

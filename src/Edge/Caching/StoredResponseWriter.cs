@@ -60,11 +60,8 @@ internal static class StoredResponseWriter
 
             response.StatusCode = stored.Status;
             var headers = response.Headers;
-            foreach (var header in stored.Headers)
-            {
-                headers[header.Key] = header.Value;
-            }
-
+            stored.Headers.CopyTo(headers);
+            headers.ContentLength = stored.Body.Length;
             headers.Age = age;
             headers[CacheStatusHeader.Name] = cacheStatus;
             if (!isHead && stored.Body.Length > 0)
@@ -105,18 +102,39 @@ internal static class StoredResponseWriter
         => headers.IfNoneMatch.Count > 0 || headers.IfModifiedSince.Count > 0 || headers.IfMatch.Count > 0 || headers.IfUnmodifiedSince.Count > 0;
 
     /// <summary>A 304 carrying the fields RFC 9110 section 15.4.5 names, so caches downstream can update theirs.</summary>
-    public static void WriteNotModified(HttpResponse response, KeyValuePair<string, StringValues>[] stored, string? age, string cacheStatus)
+    public static void WriteNotModified(HttpResponse response, KeyValuePair<string, StringValues>[] received, string? age, string cacheStatus)
+    {
+        foreach (var header in received)
+        {
+            CopyIfInNotModified(response.Headers, header);
+        }
+
+        FinishNotModified(response, age, cacheStatus);
+    }
+
+    /// <summary>A 304 for a stored response, as <see cref="WriteNotModified(HttpResponse, KeyValuePair{string, StringValues}[], string?, string)"/>.</summary>
+    public static void WriteNotModified(HttpResponse response, StoredHeaders stored, string? age, string cacheStatus)
+    {
+        foreach (var header in stored)
+        {
+            CopyIfInNotModified(response.Headers, header);
+        }
+
+        FinishNotModified(response, age, cacheStatus);
+    }
+
+    private static void CopyIfInNotModified(IHeaderDictionary headers, KeyValuePair<string, StringValues> header)
+    {
+        if (Preconditions.BelongsInNotModified(header.Key))
+        {
+            headers[header.Key] = header.Value;
+        }
+    }
+
+    private static void FinishNotModified(HttpResponse response, string? age, string cacheStatus)
     {
         response.StatusCode = StatusCodes.Status304NotModified;
         var headers = response.Headers;
-        foreach (var header in stored)
-        {
-            if (Preconditions.BelongsInNotModified(header.Key))
-            {
-                headers[header.Key] = header.Value;
-            }
-        }
-
         if (age is not null)
         {
             headers.Age = age;
@@ -149,26 +167,12 @@ internal static class StoredResponseWriter
         var response = context.Response;
         var headers = response.Headers;
         var total = stored.Body.Length;
-        MultipartByteRanges? multipart = null;
-        string? contentType = null;
-        foreach (var header in stored.Headers)
-        {
-            if (header.Key.Equals(HeaderNames.ContentType, StringComparison.OrdinalIgnoreCase))
-            {
-                contentType = header.Value.ToString();
-            }
-        }
-
-        if (ranges.Length > 1)
-        {
-            multipart = new MultipartByteRanges(ranges, contentType, total);
-        }
-
+        var contentType = stored.Headers[HeaderNames.ContentType] is { Count: > 0 } type ? type.ToString() : null;
+        var multipart = ranges.Length > 1 ? new MultipartByteRanges(ranges, contentType, total) : null;
         response.StatusCode = StatusCodes.Status206PartialContent;
         foreach (var header in stored.Headers)
         {
-            if (!header.Key.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase)
-                && !(multipart is not null && header.Key.Equals(HeaderNames.ContentType, StringComparison.OrdinalIgnoreCase)))
+            if (!(multipart is not null && header.Key.Equals(HeaderNames.ContentType, StringComparison.OrdinalIgnoreCase)))
             {
                 headers[header.Key] = header.Value;
             }

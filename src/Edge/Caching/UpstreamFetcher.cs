@@ -300,26 +300,13 @@ internal sealed partial class UpstreamFetcher
             }
 
             var arena = _owner._arena;
-            var body = Fill.CreateStoredBody(arena.Arena, arena.Minimum);
+            var body = Fill.CreateStoredBody(arena.Arena, arena.Minimum, arena.Slabs);
             if (body is null)
             {
                 return;
             }
 
-            var headers = head.SharedHeaders;
-            var hasLength = false;
-            foreach (var header in headers)
-            {
-                hasLength |= header.Key.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase);
-            }
-
-            if (!hasLength)
-            {
-                headers = [.. headers, new(HeaderNames.ContentLength, body.Length.ToString(CultureInfo.InvariantCulture))];
-            }
-
-            var stored = new StoredResponse(Fill.Key, head.Status, headers, body, head.Vary, head.ResponseTime,
-                head.CorrectedInitialAge, head.Policy, _owner._options.Id, head.UpstreamCacheStatus, head.Tags, head.HiddenHeaders);
+            var stored = _owner._admission.ToStored(Fill.Key, head, body, _owner._options.Id);
             if (!_owner._cache.Store(stored, _purgeEpoch))
             {
                 LogTooLargeForBudget(_owner._logger, Fill.Key, stored.Size);

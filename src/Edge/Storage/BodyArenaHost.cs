@@ -6,7 +6,8 @@ namespace EdgeCache.Edge.Storage;
 
 /// <summary>
 /// The edge's <see cref="BodyArena"/>, made at start when <c>Edge:ZeroCopy</c> is on and the
-/// system has memfd; without one, large bodies stay in arrays and hits copy them.
+/// system has memfd, and the <see cref="BodySlabs"/> small bodies are packed into; without an
+/// arena, bodies stay in arrays and hits copy them.
 /// </summary>
 internal sealed class BodyArenaHost : IDisposable
 {
@@ -17,10 +18,20 @@ internal sealed class BodyArenaHost : IDisposable
         if (edge.ZeroCopy && OperatingSystem.IsLinux())
         {
             Arena = BodyArena.TryCreate(ReserveFor(edge.CacheSize.Bytes), logger);
+            Slabs = Arena is null ? null : new BodySlabs(Arena);
         }
     }
 
     public BodyArena? Arena { get; }
+
+    /// <summary>The slabs small bodies are packed into, in the arena; null without one.</summary>
+    public BodySlabs? Slabs { get; }
+
+    /// <summary>Bytes of large bodies in the arena, which hits send with <c>sendfile</c>.</summary>
+    public long ZeroCopyBytes => Math.Max(0, (Arena?.LiveBytes ?? 0) - (Slabs?.SlabsBytes ?? 0));
+
+    /// <summary>Bytes of the slots that small bodies take in the arena's slabs.</summary>
+    public long PackedBytes => Slabs?.UsedBytes ?? 0;
 
     /// <summary>Smallest body that goes into the arena.</summary>
     public long Minimum { get; }
