@@ -14,7 +14,7 @@ namespace EdgeCache.Bench.Scenarios;
 /// </summary>
 internal sealed class EdgeMemory(BenchOptions options, EdgeContender edge)
 {
-    private const int Warm = 5_000;
+    private const int Warm = 20_000;
     private const int Parallel = 32;
     private const int Steps = 10;
 

@@ -238,9 +238,9 @@ internal sealed class CacheFill
             }
 
             _disposed = true;
-            if (_adoptedBody is not null)
+            if (_adoptedBody is { } adopted)
             {
-                _adoptedBody.Release();
+                adopted.Release();
             }
             else
             {

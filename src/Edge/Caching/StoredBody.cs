@@ -5,80 +5,52 @@ using EdgeCache.Edge.Storage;
 namespace EdgeCache.Edge.Caching;
 
 /// <summary>
-/// The body of a stored response: pooled chunks shared by the cache and by every request
-/// that is still writing it. The chunks go back to the pool when the last holder lets go,
-/// so an eviction never pulls memory from under a client that is mid-way through a hit.
-/// A large body may live in the memory file of a <see cref="BodyArena"/> instead, from where
-/// hits send it with <c>sendfile</c>, and a small one in a slot of a <see cref="BodySlabs"/> slab.
+/// The body of a stored response, shared by the cache and by every request still writing it.
+/// A small body is a slot of a <see cref="BodySlabs"/> slab, whose holders and generation the
+/// slab counts, so the entry carries no object for it; any other body is a
+/// <see cref="RefCountedBody"/> (arrays, or an extent of the arena's memory file that hits send
+/// with <c>sendfile</c>). Either way its memory goes back when the last holder lets go, and a
+/// holder that comes late finds it gone rather than someone else's bytes.
 /// </summary>
-internal sealed class StoredBody
+internal readonly struct StoredBody : IEquatable<StoredBody>
 {
-    // What holds the bytes: a byte[] of exactly the body (not pooled: the GC frees it); a
-    // byte[][] of pooled chunks; a BodyExtent of the memory file; or a BodySlab, with _slot.
+    /// <summary>
+    /// Bodies up to this size are copied into the response without a flush: Kestrel sends them
+    /// with the headers in one write when the request ends, instead of one send (and, above its
+    /// 64 KiB response buffer, one wait) per chunk.
+    /// </summary>
+    public const int UnflushedLimit = 256 * 1024;
+
+    // A RefCountedBody, or a BodySlab with the slot and the generation the slot had when this body took it.
     private readonly object _data;
     private readonly int _slot;
-    private int _holders = 1;
+    private readonly int _generation;
 
-    private StoredBody(object data, long length, int slot = -1)
+    private StoredBody(RefCountedBody body)
     {
-        _data = data;
-        Length = length;
-        _slot = slot;
+        _data = body;
+        _slot = -1;
     }
 
-    public long Length { get; }
+    private StoredBody(BodySlab slab, int slot, int generation)
+    {
+        _data = slab;
+        _slot = slot;
+        _generation = generation;
+    }
 
-    /// <summary>Where the body lies in the arena's memory file, for <c>sendfile</c>; null for a body held in arrays.</summary>
-    public BodyExtent? Extent => _data as BodyExtent;
+    public long Length => _data is BodySlab slab ? slab.Length(_slot) : Counted.Length;
+
+    /// <summary>Where the body lies in the arena's memory file, for <c>sendfile</c>; null for a body held in arrays or a slab.</summary>
+    public BodyExtent? Extent => (_data as RefCountedBody)?.Extent;
 
     /// <summary>Bytes of memory the body occupies, which is what the cache budget counts.</summary>
-    public long Capacity
-    {
-        get
-        {
-            if (_data is byte[] single)
-            {
-                return single.Length;
-            }
+    public long Capacity => _data is BodySlab slab ? slab.SlotSize : Counted.Capacity;
 
-            if (_data is BodyExtent extent)
-            {
-                // The memory file holds whole pages.
-                return (extent.Length + BodyArena.PageSize - 1) & ~(long)(BodyArena.PageSize - 1);
-            }
-
-            if (_data is BodySlab slab)
-            {
-                return slab.SlotSize;
-            }
-
-            long capacity = 0;
-            foreach (var chunk in Chunks)
-            {
-                capacity += chunk.Length;
-            }
-
-            return capacity;
-        }
-    }
-
-    /// <summary>The chunks of a body of several; only for those.</summary>
-    private byte[][] Chunks => (byte[][])_data;
+    private RefCountedBody Counted => (RefCountedBody)_data;
 
     /// <summary>Copies a small body into one exactly sized array so a 1 KiB object costs 1 KiB.</summary>
-    public static StoredBody CopyOf(IReadOnlyList<byte[]> chunks, long length)
-    {
-        var exact = GC.AllocateUninitializedArray<byte>(checked((int)length));
-        var copied = 0;
-        for (var i = 0; copied < length; i++)
-        {
-            var count = (int)Math.Min(chunks[i].Length, length - copied);
-            chunks[i].AsSpan(0, count).CopyTo(exact.AsSpan(copied));
-            copied += count;
-        }
-
-        return new StoredBody(exact, length);
-    }
+    public static StoredBody CopyOf(IReadOnlyList<byte[]> chunks, long length) => new(RefCountedBody.CopyOf(chunks, length));
 
     /// <summary>
     /// Copies the body into <paramref name="arena"/>'s memory file; null when the arena has no room
@@ -86,22 +58,8 @@ internal sealed class StoredBody
     /// </summary>
     public static StoredBody? CopyInto(BodyArena arena, IReadOnlyList<byte[]> chunks, long length)
     {
-        var extent = arena.TryAllocate(length);
-        if (extent is null)
-        {
-            return null;
-        }
-
-        var target = extent.GetSpan();
-        var copied = 0;
-        for (var i = 0; copied < length; i++)
-        {
-            var count = (int)Math.Min(chunks[i].Length, length - copied);
-            chunks[i].AsSpan(0, count).CopyTo(target[copied..]);
-            copied += count;
-        }
-
-        return new StoredBody(extent, extent.Length);
+        var body = RefCountedBody.CopyInto(arena, chunks, length);
+        return body is null ? null : new StoredBody?(new StoredBody(body));
     }
 
     /// <summary>
@@ -110,102 +68,45 @@ internal sealed class StoredBody
     /// </summary>
     public static StoredBody? CopyInto(BodySlabs slabs, byte[] chunk, int length)
     {
-        var slab = slabs.TryAllocate(length, out var slot);
+        var slab = slabs.TryAllocate(length, out var slot, out var generation);
         if (slab is null)
         {
             return null;
         }
 
-        chunk.AsSpan(0, length).CopyTo(slab.Span(slot, length));
-        return new StoredBody(slab, length, slot);
+        chunk.AsSpan(0, length).CopyTo(slab.Span(slot));
+        return new StoredBody(slab, slot, generation);
     }
 
-    /// <summary>Takes ownership of pooled chunks; they return to <see cref="ArrayPool{T}.Shared"/> on the last release.</summary>
-    public static StoredBody Adopt(IReadOnlyList<byte[]> chunks, long length) => new((byte[][])[.. chunks], length);
+    /// <summary>Takes ownership of pooled chunks; they return to the shared array pool on the last release.</summary>
+    public static StoredBody Adopt(IReadOnlyList<byte[]> chunks, long length) => new(RefCountedBody.Adopt(chunks, length));
 
     /// <summary>Takes a hold on the body; false when it has already been freed.</summary>
-    public bool TryHold()
-    {
-        var holders = Volatile.Read(ref _holders);
-        while (holders > 0)
-        {
-            var seen = Interlocked.CompareExchange(ref _holders, holders + 1, holders);
-            if (seen == holders)
-            {
-                return true;
-            }
+    public bool TryHold() => _data is BodySlab slab ? slab.TryHold(_slot, _generation) : Counted.TryHold();
 
-            holders = seen;
-        }
-
-        return false;
-    }
-
+    /// <summary>Lets go of a hold; the last one frees the memory.</summary>
     public void Release()
     {
-        if (Interlocked.Decrement(ref _holders) == 0 && _data is not byte[])
+        if (_data is BodySlab slab)
         {
-            if (_data is BodySlab slab)
-            {
-                slab.Free(_slot);
-                return;
-            }
-
-            if (_data is BodyExtent extent)
-            {
-                extent.Free();
-                return;
-            }
-
-            foreach (var chunk in Chunks)
-            {
-                ArrayPool<byte>.Shared.Return(chunk);
-            }
+            slab.Release(_slot);
+        }
+        else
+        {
+            Counted.Release();
         }
     }
-
-    /// <summary>
-    /// Bodies up to this size are copied into the response without a flush: Kestrel sends them
-    /// with the headers in one write when the request ends, instead of one send (and, above its
-    /// 64 KiB response buffer, one wait) per chunk.
-    /// </summary>
-    public const int UnflushedLimit = 256 * 1024;
 
     /// <summary>Writes the whole body; the caller holds the body for the duration.</summary>
     public ValueTask WriteToAsync(PipeWriter writer, CancellationToken cancellationToken)
     {
-        if (Length > UnflushedLimit)
-        {
-            return WriteFlushingAsync(writer, cancellationToken);
-        }
-
-        if (_data is byte[] single)
-        {
-            writer.Write(single.AsSpan(0, (int)Length));
-            return ValueTask.CompletedTask;
-        }
-
         if (_data is BodySlab slab)
         {
-            writer.Write(slab.Span(_slot, (int)Length));
+            writer.Write(slab.Span(_slot));
             return ValueTask.CompletedTask;
         }
 
-        if (_data is BodyExtent extent)
-        {
-            writer.Write(extent.GetSpan());
-            return ValueTask.CompletedTask;
-        }
-
-        var remaining = Length;
-        foreach (var chunk in Chunks)
-        {
-            var count = (int)Math.Min(chunk.Length, remaining);
-            writer.Write(chunk.AsSpan(0, count));
-            remaining -= count;
-        }
-
-        return ValueTask.CompletedTask;
+        return Counted.WriteToAsync(writer, cancellationToken);
     }
 
     /// <summary>
@@ -214,97 +115,28 @@ internal sealed class StoredBody
     /// </summary>
     public ValueTask WriteRangeAsync(Stream destination, long start, long length, CancellationToken cancellationToken)
     {
+        if (_data is not BodySlab slab)
+        {
+            return Counted.WriteRangeAsync(destination, start, length, cancellationToken);
+        }
+
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(start, Length);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length - start);
-
-        if (length == 0)
-        {
-            return ValueTask.CompletedTask;
-        }
-
-        if (_data is byte[] single)
-        {
-            return destination.WriteAsync(single.AsMemory((int)start, (int)length), cancellationToken);
-        }
-
-        if (_data is BodyExtent extent)
-        {
-            return destination.WriteAsync(extent.Memory.Slice((int)start, (int)length), cancellationToken);
-        }
-
-        if (_data is BodySlab slab)
-        {
-            return destination.WriteAsync(slab.Memory(_slot, (int)Length).Slice((int)start, (int)length), cancellationToken);
-        }
-
-        return WriteRangeChunksAsync(destination, start, length, cancellationToken);
+        return length == 0
+            ? ValueTask.CompletedTask
+            : destination.WriteAsync(slab.Memory(_slot).Slice((int)start, (int)length), cancellationToken);
     }
 
-    /// <summary>A large body is flushed every <see cref="UnflushedLimit"/> bytes, so a hit never buffers more than that.</summary>
-    private async ValueTask WriteFlushingAsync(PipeWriter writer, CancellationToken cancellationToken)
-    {
-        if (_data is BodyExtent extent)
-        {
-            for (var offset = 0; offset < extent.Length; offset += UnflushedLimit)
-            {
-                var count = Math.Min(UnflushedLimit, extent.Length - offset);
-                var flushed = await writer.WriteAsync(extent.Memory.Slice(offset, count), cancellationToken);
-                if (flushed.IsCanceled || flushed.IsCompleted)
-                {
-                    return;
-                }
-            }
+    public bool Equals(StoredBody other) => ReferenceEquals(_data, other._data) && _slot == other._slot && _generation == other._generation;
 
-            return;
-        }
+    public override bool Equals(object? obj) => obj is StoredBody other && Equals(other);
 
-        var remaining = Length;
-        var unflushed = 0;
-        foreach (var chunk in _data as byte[][] ?? [(byte[])_data])
-        {
-            var count = (int)Math.Min(chunk.Length, remaining);
-            writer.Write(chunk.AsSpan(0, count));
-            remaining -= count;
-            unflushed += count;
-            if (unflushed >= UnflushedLimit || remaining == 0)
-            {
-                unflushed = 0;
-                var result = await writer.FlushAsync(cancellationToken);
-                if (result.IsCanceled || result.IsCompleted)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    public override int GetHashCode() => HashCode.Combine(_data, _slot, _generation);
 
-    /// <summary>
-    /// Walks the chunks by their actual lengths rather than assuming <see cref="CacheFill.ChunkSize"/>,
-    /// so it holds for any layout <see cref="Adopt"/> is given.
-    /// </summary>
-    private async ValueTask WriteRangeChunksAsync(Stream destination, long start, long length, CancellationToken cancellationToken)
-    {
-        long chunkStart = 0;
-        foreach (var chunk in Chunks)
-        {
-            var chunkEnd = chunkStart + chunk.Length;
-            if (start < chunkEnd)
-            {
-                var offset = (int)(start - chunkStart);
-                var count = (int)Math.Min(chunk.Length - offset, length);
-                await destination.WriteAsync(chunk.AsMemory(offset, count), cancellationToken);
-                start += count;
-                length -= count;
-                if (length == 0)
-                {
-                    return;
-                }
-            }
+    public static bool operator ==(StoredBody left, StoredBody right) => left.Equals(right);
 
-            chunkStart = chunkEnd;
-        }
-    }
+    public static bool operator !=(StoredBody left, StoredBody right) => !left.Equals(right);
 }

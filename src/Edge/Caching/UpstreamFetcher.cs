@@ -300,8 +300,7 @@ internal sealed partial class UpstreamFetcher
             }
 
             var arena = _owner._arena;
-            var body = Fill.CreateStoredBody(arena.Arena, arena.Minimum, arena.Slabs);
-            if (body is null)
+            if (Fill.CreateStoredBody(arena.Arena, arena.Minimum, arena.Slabs) is not { } body)
             {
                 return;
             }

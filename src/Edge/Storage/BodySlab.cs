@@ -1,14 +1,20 @@
 namespace EdgeCache.Edge.Storage;
 
 /// <summary>
-/// One slab of <see cref="BodySlabs"/>: an arena extent cut into equal slots. Its bookkeeping
-/// (the free slots, the count in use) is guarded by its size class's lock.
+/// One slab of <see cref="BodySlabs"/>: an arena extent cut into equal slots. Each slot has a
+/// holder count and a generation, which rises each time the slot is handed out, so a hold on a
+/// body whose slot has since gone to another body fails instead of reading the other's bytes.
+/// The rest of the bookkeeping (the free slots, the count in use) is guarded by the size class's lock.
 /// </summary>
 internal sealed class BodySlab
 {
     private readonly BodySlabs.SlabClass _class;
     private readonly BodyExtent _extent;
     private readonly ushort[] _free;
+
+    // Per slot: the generation in the high 32 bits, the holders in the low 32.
+    private readonly long[] _states;
+    private readonly ushort[] _lengths;
     private int _freeCount;
     private int _fresh;
     private int _used;
@@ -18,7 +24,10 @@ internal sealed class BodySlab
     {
         _class = sizeClass;
         _extent = extent;
-        _free = new ushort[BodySlabs.SlabBytes / sizeClass.SlotSize];
+        var slots = BodySlabs.SlabBytes / sizeClass.SlotSize;
+        _free = new ushort[slots];
+        _states = new long[slots];
+        _lengths = new ushort[slots];
     }
 
     /// <summary>The bytes of every slot.</summary>
@@ -31,25 +40,56 @@ internal sealed class BodySlab
 
     internal bool IsEmpty => _used == 0;
 
-    /// <summary>The first <paramref name="length"/> bytes of <paramref name="slot"/>.</summary>
-    public Span<byte> Span(int slot, int length) => _extent.GetSpan().Slice(slot * SlotSize, length);
+    /// <summary>The length of the body in <paramref name="slot"/>.</summary>
+    public int Length(int slot) => _lengths[slot];
 
-    /// <summary>The first <paramref name="length"/> bytes of <paramref name="slot"/>, for asynchronous writes.</summary>
-    public Memory<byte> Memory(int slot, int length) => _extent.Memory.Slice(slot * SlotSize, length);
+    /// <summary>The body in <paramref name="slot"/>.</summary>
+    public Span<byte> Span(int slot) => _extent.GetSpan().Slice(slot * SlotSize, _lengths[slot]);
 
-    /// <summary>Gives the slot back; the caller guarantees nobody reads it any more.</summary>
-    public void Free(int slot) => _class.Free(this, slot);
+    /// <summary>The body in <paramref name="slot"/>, for asynchronous writes.</summary>
+    public Memory<byte> Memory(int slot) => _extent.Memory.Slice(slot * SlotSize, _lengths[slot]);
 
-    internal bool TryTake(out int slot)
+    /// <summary>Takes a hold on the body of <paramref name="generation"/> in <paramref name="slot"/>; false once it is freed.</summary>
+    public bool TryHold(int slot, int generation)
+    {
+        var state = Volatile.Read(ref _states[slot]);
+        while ((int)(state >> 32) == generation && (int)state > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _states[slot], state + 1, state);
+            if (seen == state)
+            {
+                return true;
+            }
+
+            state = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Lets go of a hold on the body in <paramref name="slot"/>; the last one gives the slot back.</summary>
+    public void Release(int slot)
+    {
+        if ((int)Interlocked.Decrement(ref _states[slot]) == 0)
+        {
+            _class.Free(this, slot);
+        }
+    }
+
+    /// <summary>Takes a free slot for a body of <paramref name="length"/> bytes, held once, under a new generation.</summary>
+    internal bool TryTake(int length, out int slot, out int generation)
     {
         if (_retired || IsFull)
         {
-            slot = -1;
+            slot = generation = -1;
             return false;
         }
 
         slot = _freeCount > 0 ? _free[--_freeCount] : _fresh++;
         _used++;
+        _lengths[slot] = (ushort)length;
+        generation = (int)(Volatile.Read(ref _states[slot]) >> 32) + 1;
+        Volatile.Write(ref _states[slot], ((long)generation << 32) | 1);
         return true;
     }
 

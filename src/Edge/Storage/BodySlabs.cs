@@ -63,17 +63,20 @@ internal sealed class BodySlabs
     /// <summary>The slot size for a body of <paramref name="length"/> bytes (1 to <see cref="MaxBody"/>).</summary>
     public static int SlotSize(int length) => SlotSizeOf(ClassOf(length));
 
-    /// <summary>A slot for <paramref name="length"/> bytes; null when the length is out of range or the arena has no room.</summary>
-    public BodySlab? TryAllocate(int length, out int slot)
+    /// <summary>
+    /// A slot for <paramref name="length"/> bytes, held once, and the generation a hold names;
+    /// null when the length is out of range or the arena has no room.
+    /// </summary>
+    public BodySlab? TryAllocate(int length, out int slot, out int generation)
     {
-        slot = -1;
+        slot = generation = -1;
         if (length is <= 0 or > MaxBody)
         {
             return null;
         }
 
         var sizeClass = _classes[ClassOf(length)];
-        var slab = sizeClass.TryTake(out slot);
+        var slab = sizeClass.TryTake(length, out slot, out generation);
         if (slab is not null)
         {
             Interlocked.Add(ref _usedBytes, sizeClass.SlotSize);
@@ -125,13 +128,13 @@ internal sealed class BodySlabs
 
         public BodySlabs Owner { get; } = owner;
 
-        public BodySlab? TryTake(out int slot)
+        public BodySlab? TryTake(int length, out int slot, out int generation)
         {
             lock (_lock)
             {
                 while (_withRoom.TryPeek(out var slab))
                 {
-                    if (slab.TryTake(out slot))
+                    if (slab.TryTake(length, out slot, out generation))
                     {
                         if (slab.IsFull)
                         {
@@ -150,13 +153,13 @@ internal sealed class BodySlabs
                 var extent = Owner.TryAllocateSlab();
                 if (extent is null)
                 {
-                    slot = -1;
+                    slot = generation = -1;
                     return null;
                 }
 
                 var fresh = new BodySlab(this, extent);
                 Slabs++;
-                fresh.TryTake(out slot);
+                fresh.TryTake(length, out slot, out generation);
                 if (!fresh.IsFull)
                 {
                     _withRoom.Push(fresh);

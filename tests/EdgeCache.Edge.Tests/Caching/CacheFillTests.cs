@@ -359,10 +359,11 @@ public sealed class CacheFillTests
         fill.Append(data);
         fill.Complete();
 
-        var body = fill.CreateStoredBody();
+        var created = fill.CreateStoredBody();
         fill.ReleaseFetch();
 
-        Assert.NotNull(body);
+        Assert.NotNull(created);
+        var body = created.Value;
         Assert.Equal(length, body.Length);
         Assert.Equal(length, body.Capacity);
         Assert.Equal(data, await ContentOfAsync(body));
@@ -384,9 +385,10 @@ public sealed class CacheFillTests
 
         fill.Complete();
 
-        var body = fill.CreateStoredBody();
+        var created = fill.CreateStoredBody();
 
-        Assert.NotNull(body);
+        Assert.NotNull(created);
+        var body = created.Value;
         Assert.Equal(length, body.Length);
         Assert.True(body.Capacity >= length);
         Assert.Equal(data, await ContentOfAsync(body));
@@ -401,7 +403,7 @@ public sealed class CacheFillTests
         var data = TestBytes.Pattern(100 * 1024, seed: 11);
         fill.Append(data);
         fill.Complete();
-        var body = fill.CreateStoredBody()!;
+        var body = fill.CreateStoredBody()!.Value;
 
         Assert.Equal(data, await ReadToEndAsync(reader));
         reader.Leave();

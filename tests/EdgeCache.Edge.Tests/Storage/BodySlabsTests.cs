@@ -43,9 +43,7 @@ public sealed class BodySlabsTests
         for (var i = 0; i < 200; i++)
         {
             var content = TestBytes.Pattern(1000 + i, seed: i);
-            var body = StoredBody.CopyInto(slabs, content, content.Length);
-            Assert.NotNull(body);
-            bodies.Add((body, content));
+            bodies.Add((Pack(slabs, content), content));
         }
 
         // Bodies of 1,000 to 1,199 bytes: 25 slots of 1,024 B, 128 of 1,152 B and 47 of 1,280 B.
@@ -62,9 +60,7 @@ public sealed class BodySlabsTests
         }
 
         var again = TestBytes.Pattern(1024, seed: 7);
-        var reused = StoredBody.CopyInto(slabs, again, again.Length);
-        Assert.NotNull(reused);
-        Assert.Equal(again, Written(reused));
+        Assert.Equal(again, Written(Pack(slabs, again)));
         Assert.True(arena.LiveBytes <= arenaBytes, "a freed slot was not reused");
         foreach (var (body, content) in bodies[100..])
         {
@@ -77,7 +73,7 @@ public sealed class BodySlabsTests
     {
         using var arena = CreateArena();
         var slabs = new BodySlabs(arena);
-        var bodies = Enumerable.Range(0, 64 * 8).Select(_ => StoredBody.CopyInto(slabs, new byte[1024], 1024)!).ToList();
+        var bodies = Enumerable.Range(0, 64 * 8).Select(_ => Pack(slabs, new byte[1024])).ToList();
         Assert.Equal(8 * BodySlabs.SlabBytes, slabs.SlabsBytes);
         Assert.Equal(8 * BodySlabs.SlabBytes, arena.LiveBytes);
 
@@ -97,7 +93,7 @@ public sealed class BodySlabsTests
         using var arena = CreateArena();
         var slabs = new BodySlabs(arena);
         var content = TestBytes.Pattern(700);
-        var body = StoredBody.CopyInto(slabs, content, content.Length)!;
+        var body = Pack(slabs, content);
 
         Assert.True(body.TryHold());
         body.Release();
@@ -110,12 +106,30 @@ public sealed class BodySlabsTests
     }
 
     [Fact]
+    public void A_late_hold_on_a_freed_body_fails_even_after_its_slot_went_to_another_body()
+    {
+        using var arena = CreateArena();
+        var slabs = new BodySlabs(arena);
+        var evicted = Pack(slabs, TestBytes.Pattern(1024, seed: 1));
+        evicted.Release();
+
+        var successor = TestBytes.Pattern(1024, seed: 2);
+        var next = Pack(slabs, successor);
+
+        Assert.NotEqual(evicted, next);
+        Assert.False(evicted.TryHold());
+        Assert.True(next.TryHold());
+        next.Release();
+        Assert.Equal(successor, Written(next));
+    }
+
+    [Fact]
     public async Task Ranges_of_a_packed_body_are_its_bytes()
     {
         using var arena = CreateArena();
         var slabs = new BodySlabs(arena);
         var content = TestBytes.Pattern(3000);
-        var body = StoredBody.CopyInto(slabs, content, content.Length)!;
+        var body = Pack(slabs, content);
 
         using var range = new MemoryStream();
         await body.WriteRangeAsync(range, 1234, 100, CancellationToken.None);
@@ -135,6 +149,13 @@ public sealed class BodySlabsTests
         Assert.NotNull(StoredBody.CopyInto(slabs, new byte[1024], 1024));
         // The reserve holds one slab, of the 1 KiB class; another class finds no room.
         Assert.Null(StoredBody.CopyInto(slabs, new byte[2048], 2048));
+    }
+
+    private static StoredBody Pack(BodySlabs slabs, byte[] content)
+    {
+        var body = StoredBody.CopyInto(slabs, content, content.Length);
+        Assert.NotNull(body);
+        return body.Value;
     }
 
     private static byte[] Written(StoredBody body)
