@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -25,15 +26,16 @@ internal sealed class StoredResponse
     private readonly long _responseTicks;
     private readonly long _initialAgeTicks;
     private readonly long _lifetimeTicks;
-    private readonly bool _mustRevalidate;
-    private readonly bool _noCache;
+    private readonly ushort _status;
 
     // What few responses have, kept out of line so the common entry does not carry empty fields.
     private readonly Extras? _extras;
 
-    private HitStamp? _stamp;
+    // Never null: before the first hit, the cache's shared seed, which carries the cache's name.
+    private HitStamp _stamp;
+
     // 0 as stored; 1 soft-purged (served stale while one revalidation runs); 2 invalidated (never served without revalidation).
-    private int _purgeState;
+    private byte _purgeState;
 
     public StoredResponse(
         string key,
@@ -51,20 +53,19 @@ internal sealed class StoredResponse
         HeaderValuePool? pool = null)
     {
         Key = key;
-        Status = status;
+        _status = checked((ushort)status);
         Headers = StoredHeaders.Create(headers, pool, out var listShared);
         Body = body;
         Vary = vary;
         _responseTicks = responseTime.UtcTicks;
         _initialAgeTicks = correctedInitialAge.Ticks;
         _lifetimeTicks = policy.Lifetime.Ticks;
-        _mustRevalidate = policy.MustRevalidate;
-        _noCache = policy.NoCache;
-        CacheName = cacheName;
+        _stamp = HitStamp.Seed(cacheName);
         if (upstreamCacheStatus is not null || tags is [_, ..] || hiddenHeaders is [_, ..]
-            || policy.StaleWhileRevalidate != TimeSpan.Zero || policy.StaleIfError != TimeSpan.Zero)
+            || policy.StaleWhileRevalidate != TimeSpan.Zero || policy.StaleIfError != TimeSpan.Zero || policy.MustRevalidate || policy.NoCache)
         {
-            _extras = new Extras(upstreamCacheStatus, tags ?? [], hiddenHeaders ?? [], policy.StaleWhileRevalidate, policy.StaleIfError);
+            _extras = new Extras(upstreamCacheStatus, tags ?? [], hiddenHeaders ?? [], policy.StaleWhileRevalidate, policy.StaleIfError,
+                policy.MustRevalidate, policy.NoCache);
         }
 
         var headerBytes = Headers.MemorySize(SharedStringCharge, listShared) + StoredHeaders.ListSize(HiddenHeaders, SharedStringCharge);
@@ -79,7 +80,7 @@ internal sealed class StoredResponse
     /// <summary>The primary key: method-normalised absolute URL.</summary>
     public string Key { get; }
 
-    public int Status { get; }
+    public int Status => _status;
 
     /// <summary>Headers ready to write, without <c>Age</c>, <c>Cache-Status</c> and <c>Content-Length</c> (the body's length).</summary>
     public StoredHeaders Headers { get; }
@@ -97,8 +98,8 @@ internal sealed class StoredResponse
         FreshnessLifetime,
         _extras?.StaleWhileRevalidate ?? TimeSpan.Zero,
         _extras?.StaleIfError ?? TimeSpan.Zero,
-        _mustRevalidate,
-        _noCache);
+        _extras?.MustRevalidate ?? false,
+        _extras?.NoCache ?? false);
 
     public TimeSpan FreshnessLifetime => new(_lifetimeTicks);
 
@@ -125,7 +126,7 @@ internal sealed class StoredResponse
     /// <summary>True when a purge that raced with the fetch of this response invalidated it: it is never used without revalidation.</summary>
     public bool Invalidated => Volatile.Read(ref _purgeState) == 2;
 
-    public string CacheName { get; }
+    public string CacheName => _stamp.CacheName;
 
     public string? UpstreamCacheStatus => _extras?.UpstreamCacheStatus;
 
@@ -145,16 +146,16 @@ internal sealed class StoredResponse
     }
 
     /// <summary>Fresh: usable without contacting the upstream (not no-cache, not soft-purged, within its lifetime).</summary>
-    public bool IsFresh(DateTimeOffset now) => !_noCache && Volatile.Read(ref _purgeState) == 0 && FreshnessLifetime > CurrentAge(now);
+    public bool IsFresh(DateTimeOffset now) => Volatile.Read(ref _purgeState) == 0 && FreshnessLifetime > CurrentAge(now) && _extras?.NoCache != true;
 
     /// <summary>How long the response has been stale at <paramref name="now"/> (zero or negative while fresh).</summary>
     public TimeSpan Staleness(DateTimeOffset now) => CurrentAge(now) - FreshnessLifetime;
 
     /// <summary>Marks the response stale (soft purge): the next request gets it while one revalidation runs.</summary>
-    public void MarkStale() => Interlocked.CompareExchange(ref _purgeState, 1, 0);
+    public void MarkStale() => Interlocked.CompareExchange(ref _purgeState, (byte)1, (byte)0);
 
     /// <summary>Marks the response unusable until revalidated, stale or not (it may predate a purge).</summary>
-    public void MarkInvalid() => Volatile.Write(ref _purgeState, 2);
+    public void MarkInvalid() => Volatile.Write(ref _purgeState, (byte)2);
 
     /// <summary>
     /// The <c>Age</c> and <c>Cache-Status</c> values of a hit at <paramref name="now"/>. They
@@ -165,7 +166,7 @@ internal sealed class StoredResponse
         var age = CurrentAge(now);
         var ageSeconds = (long)age.TotalSeconds;
         var stamp = Volatile.Read(ref _stamp);
-        if (stamp is not null && stamp.AgeSeconds == ageSeconds)
+        if (stamp.AgeSeconds == ageSeconds)
         {
             return stamp;
         }
@@ -173,6 +174,7 @@ internal sealed class StoredResponse
         var ttl = (long)Math.Floor((FreshnessLifetime - age).TotalSeconds);
         var ours = string.Create(CultureInfo.InvariantCulture, $"{CacheName}; hit; ttl={ttl}");
         stamp = new HitStamp(
+            CacheName,
             ageSeconds,
             ageSeconds.ToString(CultureInfo.InvariantCulture),
             UpstreamCacheStatus is null ? ours : UpstreamCacheStatus + ", " + ours);
@@ -184,12 +186,20 @@ internal sealed class StoredResponse
         => value.Count > 0 && HeaderUtilities.TryParseDate(value.ToString(), out var date) ? date : null;
 
     /// <summary>Header values of hits within one second of age.</summary>
-    internal sealed record HitStamp(long AgeSeconds, string Age, string CacheStatus);
+    internal sealed record HitStamp(string CacheName, long AgeSeconds, string Age, string CacheStatus)
+    {
+        private static readonly ConcurrentDictionary<string, HitStamp> Seeds = new(StringComparer.Ordinal);
+
+        /// <summary>The stamp every entry of the cache named <paramref name="cacheName"/> starts with; it matches no age.</summary>
+        public static HitStamp Seed(string cacheName) => Seeds.GetOrAdd(cacheName, static name => new HitStamp(name, -1, "", ""));
+    }
 
     private sealed record Extras(
         string? UpstreamCacheStatus,
         string[] Tags,
         KeyValuePair<string, StringValues>[] HiddenHeaders,
         TimeSpan StaleWhileRevalidate,
-        TimeSpan StaleIfError);
+        TimeSpan StaleIfError,
+        bool MustRevalidate,
+        bool NoCache);
 }
