@@ -54,6 +54,17 @@ internal sealed class RefCountedBody
         }
     }
 
+    /// <summary>
+    /// Bytes the body's bookkeeping takes besides its data: this object (40 B) and its array's
+    /// header, or the chunk list's arrays, or the extent object.
+    /// </summary>
+    public long Bookkeeping => 40 + _data switch
+    {
+        byte[] => 24,
+        BodyExtent => 48,
+        _ => 24 + (8 + 24) * (long)Chunks.Length,
+    };
+
     /// <summary>The chunks of a body of several; only for those.</summary>
     private byte[][] Chunks => (byte[][])_data;
 

@@ -47,6 +47,9 @@ internal readonly struct StoredBody : IEquatable<StoredBody>
     /// <summary>Bytes of memory the body occupies, which is what the cache budget counts.</summary>
     public long Capacity => _data is BodySlab slab ? slab.SlotSize : Counted.Capacity;
 
+    /// <summary>Bytes the body's bookkeeping takes besides its data, which the cache budget counts too.</summary>
+    public long Bookkeeping => _data is BodySlab ? BodySlab.SlotBookkeeping : Counted.Bookkeeping;
+
     private RefCountedBody Counted => (RefCountedBody)_data;
 
     /// <summary>Copies a small body into one exactly sized array so a 1 KiB object costs 1 KiB.</summary>

@@ -30,6 +30,9 @@ internal sealed class BodySlab
         _lengths = new ushort[slots];
     }
 
+    /// <summary>Bytes of bookkeeping per slot: its state, its length and its place in the free list.</summary>
+    public const int SlotBookkeeping = sizeof(long) + sizeof(ushort) + sizeof(ushort);
+
     /// <summary>The bytes of every slot.</summary>
     public int SlotSize => _class.SlotSize;
 
