@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using EdgeCache.Edge.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -31,9 +30,9 @@ internal sealed class ResponseCache
     public const int TagIndexOverhead = 48;
 
     // By primary key: the StoredResponse itself when the URL has one variant (nearly all do),
-    // a StoredResponse[] (newest first) when it has several; no array per entry for the common case.
-    private readonly ConcurrentDictionary<string, object> _entries = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, object>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+    // a StoredResponse[] (newest first) when it has several; no array per entry for the common
+    // case. Written under _lock; Find reads it without.
+    private readonly EntryTable _entries = new();
     private readonly Lock _lock = new();
     private readonly long _capacity;
 
@@ -58,7 +57,6 @@ internal sealed class ResponseCache
     public ResponseCache(IOptions<EdgeOptions> options)
     {
         _capacity = options.Value.CacheSize.Bytes;
-        _bySpan = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public long Capacity => _capacity;
@@ -106,7 +104,7 @@ internal sealed class ResponseCache
     /// <summary>Finds the variant of <paramref name="key"/> that <paramref name="requestHeaders"/> select, fresh or not.</summary>
     public StoredResponse? Find(ReadOnlySpan<char> key, IHeaderDictionary requestHeaders, out bool keyKnown)
     {
-        if (!_bySpan.TryGetValue(key, out var entry))
+        if (!_entries.TryGetValue(key, out var entry))
         {
             keyKnown = false;
             return null;
@@ -294,11 +292,11 @@ internal sealed class ResponseCache
 
             if (_entries.TryGetValue(response.Key, out entry))
             {
-                _entries[response.Key] = (StoredResponse[])[response, .. Variants(ref entry)];
+                _entries.Set((StoredResponse[])[response, .. Variants(ref entry)]);
             }
             else
             {
-                _entries[response.Key] = response;
+                _entries.Set(response);
                 if (hasPath)
                 {
                     _paths.Add(response.Key, response.Key);
@@ -426,7 +424,7 @@ internal sealed class ResponseCache
             {
                 if (variants.Length == 1)
                 {
-                    _entries.TryRemove(response.Key, out _);
+                    _entries.Remove(response.Key);
                     if (CacheKeyParts.TryGetPath(response.Key, out var path))
                     {
                         _paths.Remove(path, response.Key);
@@ -434,11 +432,11 @@ internal sealed class ResponseCache
                 }
                 else if (variants.Length == 2)
                 {
-                    _entries[response.Key] = variants[1 - index];
+                    _entries.Set(variants[1 - index]);
                 }
                 else
                 {
-                    _entries[response.Key] = (StoredResponse[])[.. variants[..index], .. variants[(index + 1)..]];
+                    _entries.Set((StoredResponse[])[.. variants[..index], .. variants[(index + 1)..]]);
                 }
             }
         }
