@@ -31,7 +31,8 @@ namespace EdgeCache.Edge.Caching;
 /// do when a bucket's chain grows too long.
 /// </para>
 /// </remarks>
-internal sealed class EntryTable
+internal sealed class EntryTable<TKeys>
+    where TKeys : IEntryKeys
 {
     /// <summary>Fewest slots a table has: a lookup reads its slots' tags a group at a time.</summary>
     public const int MinimumCapacity = Group;
@@ -99,6 +100,18 @@ internal sealed class EntryTable
         return slots.Home(slots.Hash(key));
     }
 
+    /// <summary>Every entry, from the slots as they are now; for writers, which must be serialized by the caller.</summary>
+    public IEnumerable<object> Entries()
+    {
+        foreach (var entry in _slots.Values)
+        {
+            if (TKeys.TryGetKey(entry, out _))
+            {
+                yield return entry!;
+            }
+        }
+    }
+
     /// <summary>Finds the entry of <paramref name="key"/>; takes no lock and allocates nothing.</summary>
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out object value)
         => TryGetValue(key.AsSpan(), out value);
@@ -120,7 +133,7 @@ internal sealed class EntryTable
         if (home == tag)
         {
             var candidate = values[index];
-            if (KeyOf(candidate) is { } candidateKey && key.SequenceEqual(candidateKey))
+            if (TKeys.TryGetKey(candidate, out var candidateKey) && key.SequenceEqual(candidateKey))
             {
                 value = candidate!;
                 return true;
@@ -157,7 +170,7 @@ internal sealed class EntryTable
                 // The entry was written before its tag; a reader that sees the tag without it
                 // (a weaker memory order may) reads a mismatch, as if it had come a moment sooner.
                 var candidate = values[slot];
-                if (KeyOf(candidate) is { } candidateKey && key.SequenceEqual(candidateKey))
+                if (TKeys.TryGetKey(candidate, out var candidateKey) && key.SequenceEqual(candidateKey))
                 {
                     value = candidate!;
                     return true;
@@ -190,7 +203,11 @@ internal sealed class EntryTable
     /// </summary>
     public void Set(object entry)
     {
-        var key = KeyOf(entry) ?? throw new ArgumentException("An entry is a StoredResponse or a non-empty StoredResponse[].", nameof(entry));
+        if (!TKeys.TryGetKey(entry, out var key))
+        {
+            throw new ArgumentException("The entry has no key.", nameof(entry));
+        }
+
         var slots = _slots;
         var tags = slots.Tags;
         var values = slots.Values;
@@ -210,7 +227,7 @@ internal sealed class EntryTable
                     reusable = index;
                 }
             }
-            else if (tags[index] == tag && string.Equals(KeyOf(present), key, StringComparison.Ordinal))
+            else if (tags[index] == tag && TKeys.TryGetKey(present, out var presentKey) && key.SequenceEqual(presentKey))
             {
                 Volatile.Write(ref values[index], entry);
                 return;
@@ -245,7 +262,7 @@ internal sealed class EntryTable
     }
 
     /// <summary>Removes the entry of <paramref name="key"/>, if any. Writers must be serialized by the caller.</summary>
-    public bool Remove(string key)
+    public bool Remove(ReadOnlySpan<char> key)
     {
         var slots = _slots;
         var tags = slots.Tags;
@@ -255,7 +272,7 @@ internal sealed class EntryTable
         var index = slots.Home(hash);
         while (tags[index] != 0)
         {
-            if (tags[index] == tag && string.Equals(KeyOf(values[index]), key, StringComparison.Ordinal))
+            if (tags[index] == tag && TKeys.TryGetKey(values[index], out var presentKey) && key.SequenceEqual(presentKey))
             {
                 // The tag stays: readers read Removed as a mismatch and probe on.
                 Volatile.Write(ref values[index], Removed);
@@ -294,14 +311,6 @@ internal sealed class EntryTable
             index = index == 0 ? capacity - 1 : index - 1;
         }
     }
-
-    /// <summary>The key an entry is found by; null for <see cref="Removed"/> (and an empty slot).</summary>
-    private static string? KeyOf(object? entry) => entry switch
-    {
-        StoredResponse one => one.Key,
-        StoredResponse[] { Length: > 0 } many => many[0].Key,
-        _ => null,
-    };
 
     /// <summary>A byte of the hash that the slot's home did not pick, never 0 (which marks an empty slot).</summary>
     private static byte TagOf(int hash)
@@ -356,7 +365,7 @@ internal sealed class EntryTable
         for (var index = 0; index < old.Values.Length; index++)
         {
             var entry = old.Values[index];
-            if (KeyOf(entry) is { } key)
+            if (TKeys.TryGetKey(entry, out var key))
             {
                 AddAbsent(rebuilt, entry!, rebuilt.Hash(key));
             }

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace EdgeCache.Edge.Caching;
 
 /// <summary>
-/// A name -> set of values map that purge by path and by tag look up instead of scanning the
-/// cache. Not thread-safe: the cache's lock guards it.
+/// A name -> set of values map that purge by tag looks up instead of scanning the cache. Not
+/// thread-safe: the cache's lock guards it.
 /// </summary>
 /// <typeparam name="T">The indexed values, compared with their default equality.</typeparam>
 internal sealed class PurgeIndex<T>
@@ -14,14 +14,11 @@ internal sealed class PurgeIndex<T>
     // stored as itself and a set is allocated only for the second.
     private readonly Dictionary<string, object> _map;
     private readonly Dictionary<string, object>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
-    private readonly IndexNameComparer _names;
     private int _values;
 
-    /// <param name="names">How names compare; whole and ordinal unless given.</param>
-    public PurgeIndex(IndexNameComparer? names = null)
+    public PurgeIndex()
     {
-        _names = names ?? IndexNameComparer.Whole;
-        _map = new Dictionary<string, object>(_names);
+        _map = new Dictionary<string, object>(StringComparer.Ordinal);
         _bySpan = _map.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -62,7 +59,7 @@ internal sealed class PurgeIndex<T>
 
     public void Remove(ReadOnlySpan<char> name, T value)
     {
-        if (!_bySpan.TryGetValue(name, out var ownName, out var slot))
+        if (!_bySpan.TryGetValue(name, out var slot))
         {
             return;
         }
@@ -75,24 +72,12 @@ internal sealed class PurgeIndex<T>
             }
 
             _values--;
-            object rest = set;
             if (set.Count == 1)
             {
                 foreach (var last in set)
                 {
-                    rest = last;
+                    _bySpan[name] = last;
                 }
-            }
-
-            // An index keyed on its values' strings (the path index) must not keep a removed value's string as the name.
-            if (ReferenceEquals(ownName, value) && FirstOf(rest) is string other)
-            {
-                _map.Remove(ownName);
-                _map.Add(other, rest);
-            }
-            else
-            {
-                _bySpan[name] = rest;
             }
         }
         else if (EqualityComparer<T>.Default.Equals((T)slot, value))
@@ -109,31 +94,6 @@ internal sealed class PurgeIndex<T>
         {
             Append(slot, into);
         }
-    }
-
-    /// <summary>Appends the values of every name that starts with <paramref name="prefix"/>: a scan of the names, not of the cache.</summary>
-    public void CopyWherePrefix(string prefix, List<T> into)
-    {
-        foreach (var (name, slot) in _map)
-        {
-            if (_names.Of(name).StartsWith(prefix, StringComparison.Ordinal))
-            {
-                Append(slot, into);
-            }
-        }
-    }
-
-    private static T FirstOf(object slot)
-    {
-        if (slot is HashSet<T> set)
-        {
-            foreach (var value in set)
-            {
-                return value;
-            }
-        }
-
-        return (T)slot;
     }
 
     private static void Append(object slot, List<T> into)

@@ -19,12 +19,12 @@ internal sealed class ResponseCache
     public const int MaxVariantsPerKey = 16;
 
     /// <summary>
-    /// Budget charge of an entry's place in the path index: a dictionary entry and bucket with
-    /// their growth slack (the index keys on the entry's own key string, so the path costs no
-    /// chars). Each variant pays it, which overcounts keys with several variants a little but
-    /// keeps the charge a function of the entry alone.
+    /// Budget charge of an entry's place in the path index: a slot and a byte of hash at the
+    /// table's load (the index keys on the entry's own key string, so the path costs no chars).
+    /// Each variant pays it, which overcounts keys with several variants a little but keeps the
+    /// charge a function of the entry alone.
     /// </summary>
-    public const int PathIndexOverhead = 40;
+    public const int PathIndexOverhead = 16;
 
     /// <summary>Budget charge per surrogate key of an entry for its slot in the tag index; the tag's chars are in <see cref="StoredResponse.Size"/>.</summary>
     public const int TagIndexOverhead = 48;
@@ -32,13 +32,12 @@ internal sealed class ResponseCache
     // By primary key: the StoredResponse itself when the URL has one variant (nearly all do),
     // a StoredResponse[] (newest first) when it has several; no array per entry for the common
     // case. Written under _lock; Find reads it without.
-    private readonly EntryTable _entries = new();
+    private readonly EntryTable<CacheEntryKeys> _entries = new();
     private readonly Lock _lock = new();
     private readonly long _capacity;
 
-    // Guarded by _lock. Keys without a path (not absolute URLs) are not in _paths, whose names
-    // are the keys themselves compared by their paths, so no path string is kept per entry.
-    private readonly PurgeIndex<string> _paths = new(IndexNameComparer.PathOfKey);
+    // Guarded by _lock. Keys without a path (not absolute URLs) are not in _paths.
+    private readonly PathIndex _paths = new();
     private readonly PurgeIndex<StoredResponse> _tags = new();
     private readonly PurgeLog _purges = new();
     private readonly ExpectedETags _expected = new();
@@ -232,7 +231,7 @@ internal sealed class ResponseCache
     {
         lock (_lock)
         {
-            return (_paths.Names, _paths.Values, _tags.Names, _tags.Values);
+            return (_paths.Paths, _paths.Keys, _tags.Names, _tags.Values);
         }
     }
 
@@ -299,7 +298,7 @@ internal sealed class ResponseCache
                 _entries.Set(response);
                 if (hasPath)
                 {
-                    _paths.Add(response.Key, response.Key);
+                    _paths.Add(response.Key);
                 }
             }
 
@@ -425,10 +424,7 @@ internal sealed class ResponseCache
                 if (variants.Length == 1)
                 {
                     _entries.Remove(response.Key);
-                    if (CacheKeyParts.TryGetPath(response.Key, out var path))
-                    {
-                        _paths.Remove(path, response.Key);
-                    }
+                    _paths.Remove(response.Key);
                 }
                 else if (variants.Length == 2)
                 {

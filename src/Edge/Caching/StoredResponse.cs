@@ -15,10 +15,10 @@ internal sealed class StoredResponse
     /// <summary>
     /// Bookkeeping the budget charges each entry beyond its headers, key chars and body (whose
     /// own bookkeeping <see cref="StoredBody.Bookkeeping"/> adds), as measured on a 1 KiB entry:
-    /// this object (152 B), the key string's header (24 B), the cache dictionary's node and
-    /// bucket (about 60 B).
+    /// this object (152 B), the key string's header (24 B), its slot and byte of hash in the
+    /// cache's <see cref="EntryTable{TKeys}"/> at the table's load (about 16 B).
     /// </summary>
-    public const int EntryOverhead = 240;
+    public const int EntryOverhead = 192;
 
     /// <summary>What an entry is charged for a string it shares with others through the <see cref="HeaderValuePool"/>.</summary>
     private const int SharedStringCharge = 8;

@@ -25,9 +25,9 @@ public sealed class EntryTableTests
 
     private static string Key(int i) => "http://a.test/asset-" + i.ToString(CultureInfo.InvariantCulture) + ".js";
 
-    private static object? Find(EntryTable table, string key) => table.TryGetValue(key, out var value) ? value : null;
+    private static object? Find(EntryTable<CacheEntryKeys> table, string key) => table.TryGetValue(key, out var value) ? value : null;
 
-    private static object? FindBySpan(EntryTable table, string key)
+    private static object? FindBySpan(EntryTable<CacheEntryKeys> table, string key)
     {
         // A copy, so the span is not over the very string the entry holds.
         Span<char> copy = stackalloc char[key.Length];
@@ -38,7 +38,7 @@ public sealed class EntryTableTests
     [Fact]
     public void An_added_entry_is_found_by_its_key_as_a_string_and_as_a_span()
     {
-        var table = new EntryTable();
+        var table = new EntryTable<CacheEntryKeys>();
         var one = Response("http://a.test/one");
         var two = Response("http://a.test/two");
         table.Set(one);
@@ -57,7 +57,7 @@ public sealed class EntryTableTests
     [Fact]
     public void Variants_are_found_by_the_key_of_their_first_response()
     {
-        var table = new EntryTable();
+        var table = new EntryTable<CacheEntryKeys>();
         StoredResponse[] variants = [Response("http://a.test/x"), Response("http://a.test/x")];
         table.Set(variants);
 
@@ -68,7 +68,7 @@ public sealed class EntryTableTests
     [Fact]
     public void Setting_a_present_key_replaces_its_entry_in_place()
     {
-        var table = new EntryTable();
+        var table = new EntryTable<CacheEntryKeys>();
         var first = Response("http://a.test/x");
         var second = Response("http://a.test/x");
         StoredResponse[] both = [second, first];
@@ -87,7 +87,7 @@ public sealed class EntryTableTests
     [Fact]
     public void A_removed_key_is_not_found_and_the_others_still_are()
     {
-        var table = new EntryTable();
+        var table = new EntryTable<CacheEntryKeys>();
         for (var i = 0; i < 5; i++)
         {
             table.Set(Response(Key(i)));
@@ -109,7 +109,7 @@ public sealed class EntryTableTests
     [Fact]
     public void A_removed_entry_leaves_its_slot_to_be_taken_again_rather_than_using_up_empty_ones()
     {
-        var table = new EntryTable();
+        var table = new EntryTable<CacheEntryKeys>();
         for (var i = 0; i < 4; i++)
         {
             table.Set(Response(Key(i)));
@@ -133,7 +133,7 @@ public sealed class EntryTableTests
     [Fact]
     public void A_removal_inside_a_run_leaves_a_mark_the_next_add_takes_and_one_at_its_end_gives_the_slots_back()
     {
-        var table = new EntryTable();
+        var table = new EntryTable<CacheEntryKeys>();
         var run = Enumerable.Range(0, 100_000)
             .Select(i => "http://b.test/" + i.ToString(CultureInfo.InvariantCulture))
             .Where(key => table.HomeOf(key) == 5)
@@ -166,7 +166,7 @@ public sealed class EntryTableTests
     [Fact]
     public void Churn_through_removed_slots_rebuilds_the_table_at_the_size_of_its_live_entries()
     {
-        var table = new EntryTable();
+        var table = new EntryTable<CacheEntryKeys>();
         const int Live = 1_000;
         for (var i = 0; i < Live; i++)
         {
@@ -193,7 +193,7 @@ public sealed class EntryTableTests
     [Fact]
     public void A_hundred_thousand_keys_survive_every_rebuild_on_the_way_and_half_of_them_a_shrink()
     {
-        var table = new EntryTable();
+        var table = new EntryTable<CacheEntryKeys>();
         const int Keys = 100_000;
         var responses = new StoredResponse[Keys];
         for (var i = 0; i < Keys; i++)
@@ -226,7 +226,7 @@ public sealed class EntryTableTests
         }
 
         Assert.Equal(50, table.Count);
-        Assert.InRange(table.Capacity, EntryTable.MinimumCapacity, 50 * 8);
+        Assert.InRange(table.Capacity, EntryTable<CacheEntryKeys>.MinimumCapacity, 50 * 8);
         for (var i = Keys - 99; i < Keys; i += 2)
         {
             Assert.Same(responses[i], Find(table, Key(i)));
@@ -236,7 +236,7 @@ public sealed class EntryTableTests
     [Fact]
     public void An_emptied_table_shrinks_to_its_least_and_takes_entries_again()
     {
-        var table = new EntryTable();
+        var table = new EntryTable<CacheEntryKeys>();
         for (var i = 0; i < 1_000; i++)
         {
             table.Set(Response(Key(i)));
@@ -247,7 +247,7 @@ public sealed class EntryTableTests
             Assert.True(table.Remove(Key(i)));
         }
 
-        Assert.Equal((0, EntryTable.MinimumCapacity), (table.Count, table.Capacity));
+        Assert.Equal((0, EntryTable<CacheEntryKeys>.MinimumCapacity), (table.Count, table.Capacity));
         table.Set(Response(Key(7)));
         Assert.NotNull(Find(table, Key(7)));
     }
@@ -255,7 +255,7 @@ public sealed class EntryTableTests
     [Fact]
     public void A_run_that_wraps_past_the_last_slot_and_spans_several_tag_groups_is_found_throughout()
     {
-        var table = new EntryTable();
+        var table = new EntryTable<CacheEntryKeys>();
         var fillers = 0;
         // Until there is room for the run without another rebuild (which would move every home).
         while (table.Capacity < 256 || (table.Capacity * 3 / 4) - table.UsedSlots < 30)
@@ -303,7 +303,7 @@ public sealed class EntryTableTests
     public void A_run_longer_than_the_flood_limit_turns_the_table_to_marvin_and_keeps_every_entry()
     {
         // Runs of three happen by chance among a few hundred keys, so this table turns.
-        var table = new EntryTable(floodRun: 2);
+        var table = new EntryTable<CacheEntryKeys>(floodRun: 2);
         Assert.False(table.Randomized);
         for (var i = 0; i < 500; i++)
         {
@@ -328,7 +328,7 @@ public sealed class EntryTableTests
     [Fact]
     public void An_ordinary_table_keeps_the_fast_hash()
     {
-        var table = new EntryTable();
+        var table = new EntryTable<CacheEntryKeys>();
         for (var i = 0; i < 100_000; i++)
         {
             table.Set(Response(Key(i)));
@@ -372,7 +372,7 @@ public sealed class EntryTableTests
     [Fact]
     public void What_is_not_an_entry_is_refused()
     {
-        var table = new EntryTable();
+        var table = new EntryTable<CacheEntryKeys>();
         Assert.Throws<ArgumentException>(() => table.Set(Array.Empty<StoredResponse>()));
         Assert.Throws<ArgumentException>(() => table.Set("http://a.test/x"));
         Assert.Equal(0, table.Count);
@@ -381,7 +381,7 @@ public sealed class EntryTableTests
     [Fact]
     public void Finding_allocates_nothing()
     {
-        var table = new EntryTable();
+        var table = new EntryTable<CacheEntryKeys>();
         for (var i = 0; i < 100; i++)
         {
             table.Set(Response(Key(i)));
@@ -403,7 +403,7 @@ public sealed class EntryTableTests
     [Fact]
     public async Task Readers_without_a_lock_always_find_present_keys_while_a_writer_adds_removes_and_rebuilds()
     {
-        var table = new EntryTable();
+        var table = new EntryTable<CacheEntryKeys>();
         const int Present = 512;
         for (var i = 0; i < Present; i++)
         {
