@@ -353,6 +353,34 @@ public sealed class OriginFeedTests
         Assert.Equal("text/html", items[0].GetProperty("contentType").GetString());
     }
 
+    [Fact]
+    public async Task A_put_reaches_the_feed_only_once_the_origin_serves_it()
+    {
+        await using var origin = await TestOrigin.StartAsync();
+        await origin.PutAsync("/race.txt", "version 0");
+        await using var edge = await FeedReader.ConnectAsync(origin, "e1");
+        Assert.Equal(FeedProtocolEvents.Reset, (await edge.NextAsync()).EventType);
+
+        // An edge in replicate mode fetches a path the moment its put arrives; the origin must
+        // already serve that version, not the one before it (nor a 404 for a new path).
+        for (var i = 1; i <= 20; i++)
+        {
+            var put = origin.PutAsync("/race.txt", $"version {i}");
+            var change = await edge.NextAsync(FeedProtocolEvents.Change);
+            using var served = await origin.Client.GetAsync("/race.txt");
+            var fresh = origin.PutAsync($"/new-{i}.txt", "new");
+            var created = await edge.NextAsync(FeedProtocolEvents.Change);
+            using var servedNew = await origin.Client.GetAsync($"/new-{i}.txt");
+            await put;
+            await fresh;
+
+            Assert.Equal(Data(change).GetProperty("etag").GetString(), served.Headers.ETag?.Tag);
+            Assert.Equal($"version {i}", await served.Content.ReadAsStringAsync());
+            Assert.Equal(HttpStatusCode.OK, servedNew.StatusCode);
+            Assert.Equal(Data(created).GetProperty("etag").GetString(), servedNew.Headers.ETag?.Tag);
+        }
+    }
+
     private static JsonElement Data(SseItem<string> item) => JsonDocument.Parse(item.Data).RootElement;
 
     private static async Task<JsonElement> FleetAsync(TestOrigin origin) => await origin.Admin.GetFromJsonAsync<JsonElement>("/_admin/fleet");

@@ -74,7 +74,9 @@ public static partial class OriginApplication
         services.AddSingleton<OriginMaintenance>();
         services.AddHostedService(provider => provider.GetRequiredService<OriginMaintenance>());
         services.AddSingleton(new FleetRegistry(time, options.HeartbeatInterval));
-        services.AddSingleton(new FeedWriter(log, time, options.HeartbeatInterval));
+        var published = new PublishedHead();
+        services.AddSingleton(published);
+        services.AddSingleton(new FeedWriter(log, published, time, options.HeartbeatInterval));
         services.AddHttpClient<EdgeStatusClient>().RemoveAllLoggers();
 
         var app = builder.Build();

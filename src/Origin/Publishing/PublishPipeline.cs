@@ -8,19 +8,22 @@ namespace EdgeCache.Origin.Publishing;
 /// The one way content changes: blobs are written first (outside the lock; they are
 /// content-addressed, so a crash leaves at most an unreferenced blob), then under one lock
 /// the changes are appended to the durable log and applied to the manifest in the same order.
-/// A call returns once its changes are in the log; after a crash the log is replayed onto the manifest.
+/// A call returns once its changes are in the log and applied; only then are they published to
+/// the feed (<see cref="PublishedHead"/>). After a crash the log is replayed onto the manifest.
 /// </summary>
 internal sealed partial class PublishPipeline
 {
     private readonly IChangeLog _log;
     private readonly IContentStore _store;
+    private readonly PublishedHead _published;
     private readonly ILogger<PublishPipeline> _logger;
     private readonly SemaphoreSlim _lock = new(1, 1);
 
-    public PublishPipeline(IChangeLog log, IContentStore store, ILogger<PublishPipeline> logger)
+    public PublishPipeline(IChangeLog log, IContentStore store, PublishedHead published, ILogger<PublishPipeline> logger)
     {
         _log = log;
         _store = store;
+        _published = published;
         _logger = logger;
     }
 
@@ -121,6 +124,7 @@ internal sealed partial class PublishPipeline
             // Past this point the change is committed whatever the caller does: no cancellation.
             var appended = await _log.AppendAsync(changes, CancellationToken.None);
             await _store.ApplyAsync(appended, CancellationToken.None);
+            _published.Advance(appended[^1].Seq);
             LogCommitted(_logger, appended.Count, appended[0].Seq, appended[^1].Seq);
             return appended;
         }
@@ -130,7 +134,7 @@ internal sealed partial class PublishPipeline
         }
     }
 
-    /// <summary>Brings the manifest up to the log after a crash between append and apply.</summary>
+    /// <summary>Brings the manifest up to the log after a crash between append and apply, and publishes it; run before the feed opens.</summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
         var after = _store.AppliedSeq;
@@ -152,6 +156,8 @@ internal sealed partial class PublishPipeline
         {
             LogReplayed(_logger, replayed, after);
         }
+
+        _published.Advance(after);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Committed {Count} change(s), seq {First}..{Last}")]

@@ -40,7 +40,7 @@ internal static partial class ReplicationEndpoints
     }
 
     private static async Task<IResult> FeedAsync(
-        HttpContext context, IChangeLog log, FeedWriter writer, FleetRegistry fleet, IHostApplicationLifetime lifetime, ILogger<FeedWriter> logger)
+        HttpContext context, PublishedHead published, FeedWriter writer, FleetRegistry fleet, IHostApplicationLifetime lifetime, ILogger<FeedWriter> logger)
     {
         var headers = context.Request.Headers;
         if (!TryName(headers, FeedProtocol.EdgeIdHeader, out var id, out var error)
@@ -60,7 +60,7 @@ internal static partial class ReplicationEndpoints
 
         // Never above where the writer starts (it resets an edge without a position to the head it then
         // reads), so the fleet never counts a change the edge was not sent.
-        var start = lastEventId ?? log.Head;
+        var start = lastEventId ?? published.Seq;
 
         // A feed never ends by itself: shutting down must end it rather than wait out the host's timeout.
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);

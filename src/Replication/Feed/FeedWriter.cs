@@ -9,6 +9,8 @@ namespace EdgeCache.Replication.Feed;
 /// Writes one subscriber's feed (<see cref="FeedProtocol"/>) from a change log to a stream as
 /// server-sent events. Every subscriber reads the log at its own pace, in pages, so a slow one
 /// never holds back the others or the publishers; each page goes out in one write and flush.
+/// Only published changes are sent (<see cref="PublishedHead"/>): the head a subscriber sees
+/// is the published one, never an entry the origin does not serve yet.
 /// </summary>
 public sealed class FeedWriter
 {
@@ -16,16 +18,21 @@ public sealed class FeedWriter
     public const int DefaultPageSize = 512;
 
     private readonly IChangeLog _log;
+    private readonly PublishedHead _published;
     private readonly TimeProvider _time;
     private readonly TimeSpan _heartbeatInterval;
     private readonly int _pageSize;
 
-    /// <summary>A writer of <paramref name="log"/> sending a heartbeat every <paramref name="heartbeatInterval"/> of <paramref name="time"/>.</summary>
-    public FeedWriter(IChangeLog log, TimeProvider time, TimeSpan heartbeatInterval, int pageSize = DefaultPageSize)
+    /// <summary>
+    /// A writer of <paramref name="log"/> up to <paramref name="published"/>, sending a heartbeat
+    /// every <paramref name="heartbeatInterval"/> of <paramref name="time"/>.
+    /// </summary>
+    public FeedWriter(IChangeLog log, PublishedHead published, TimeProvider time, TimeSpan heartbeatInterval, int pageSize = DefaultPageSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(heartbeatInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         _log = log;
+        _published = published;
         _time = time;
         _heartbeatInterval = heartbeatInterval;
         _pageSize = pageSize;
@@ -45,7 +52,7 @@ public sealed class FeedWriter
         // stream starts (a heartbeat's head could be passed by an append before the first change).
         // Above the head means the origin lost entries the edge has seen: its cache cannot be trusted either.
         long position;
-        if (lastEventId is not { } last || last < _log.LowWaterMark - 1 || last > _log.Head)
+        if (lastEventId is not { } last || last < _log.LowWaterMark - 1 || last > _published.Seq)
         {
             position = AddReset(feed);
         }
@@ -54,16 +61,16 @@ public sealed class FeedWriter
             position = last;
         }
 
-        feed.Add(new SseItem<object>(new FeedHeartbeat(_log.Head), FeedProtocol.HeartbeatEvent));
+        feed.Add(new SseItem<object>(new FeedHeartbeat(_published.Seq), FeedProtocol.HeartbeatEvent));
         await feed.FlushAsync(cancellationToken);
 
         Task<bool>? tick = null;
-        Task? appended = null;
+        Task? published = null;
         while (true)
         {
-            while (position < _log.Head)
+            for (var head = _published.Seq; position < head; head = _published.Seq)
             {
-                var entries = await _log.ReadAsync(position, _pageSize, cancellationToken);
+                var entries = await _log.ReadAsync(position, (int)Math.Min(_pageSize, head - position), cancellationToken);
                 if (entries.Count == 0)
                 {
                     break;
@@ -89,8 +96,8 @@ public sealed class FeedWriter
 
             // Both waits outlive a wake-up by the other, so an idle feed never piles up waiters.
             tick ??= heartbeats.WaitForNextTickAsync(cancellationToken).AsTask();
-            appended ??= _log.WaitForEntriesAsync(position, cancellationToken);
-            if (await Task.WhenAny(tick, appended) == tick)
+            published ??= _published.WaitPastAsync(position, cancellationToken);
+            if (await Task.WhenAny(tick, published) == tick)
             {
                 if (!await tick)
                 {
@@ -98,13 +105,13 @@ public sealed class FeedWriter
                 }
 
                 tick = null;
-                feed.Add(new SseItem<object>(new FeedHeartbeat(_log.Head), FeedProtocol.HeartbeatEvent));
+                feed.Add(new SseItem<object>(new FeedHeartbeat(_published.Seq), FeedProtocol.HeartbeatEvent));
                 await feed.FlushAsync(cancellationToken);
             }
             else
             {
-                await appended;
-                appended = null;
+                await published;
+                published = null;
             }
         }
     }
@@ -113,7 +120,7 @@ public sealed class FeedWriter
     private long AddReset(EventBatch feed)
     {
         var lowWaterMark = _log.LowWaterMark;
-        var head = _log.Head;
+        var head = _published.Seq;
         feed.Add(new SseItem<object>(new FeedReset(head, lowWaterMark), FeedProtocol.ResetEvent) { EventId = Id(head) });
         return head;
     }

@@ -13,6 +13,7 @@ public sealed class FeedWriterTests : IAsyncLifetime
     private readonly string _root = Path.Combine(Path.GetTempPath(), "edgecache-feed-" + Guid.NewGuid().ToString("N"));
     private readonly ManualTime _time = new(new DateTimeOffset(2026, 11, 22, 1, 2, 3, TimeSpan.Zero));
     private readonly List<IAsyncDisposable> _owned = [];
+    private readonly PublishedHead _published = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -57,6 +58,31 @@ public sealed class FeedWriterTests : IAsyncLifetime
         AssertHeartbeat(await feed.NextAsync(), head: 3);
         await AppendAsync(log, 1);
         AssertChange(await feed.NextAsync(), 4);
+    }
+
+    [Fact]
+    public async Task A_change_in_the_log_goes_out_only_once_it_is_published()
+    {
+        var log = await OpenLogAsync();
+        await AppendAsync(log, 2);
+        var feed = Subscribe(log, lastEventId: null);
+        await log.AppendAsync(Changes(3));
+
+        var reset = await feed.NextAsync();
+        Assert.Equal(FeedProtocol.ResetEvent, reset.EventType);
+        Assert.Equal("2", reset.EventId);
+        AssertHeartbeat(await feed.NextAsync(), head: 2);
+
+        // Durable but not yet served by the origin: the next heartbeat comes first and still says 2.
+        _time.Advance(Interval);
+        AssertHeartbeat(await feed.NextAsync(), head: 2);
+        _published.Advance(4);
+        AssertChange(await feed.NextAsync(), 3);
+        AssertChange(await feed.NextAsync(), 4);
+        _time.Advance(Interval);
+        AssertHeartbeat(await feed.NextAsync(), head: 4);
+        _published.Advance(5);
+        AssertChange(await feed.NextAsync(), 5);
     }
 
     [Fact]
@@ -139,12 +165,19 @@ public sealed class FeedWriterTests : IAsyncLifetime
         return log;
     }
 
-    private static async Task AppendAsync(IChangeLog log, int count)
-        => await log.AppendAsync([.. Enumerable.Range(0, count).Select(i => new ChangeEntry { Op = ChangeOps.Put, Path = $"/p{i}", ETag = "\"e\"", Size = 1, ContentType = "text/plain" })]);
+    /// <summary>Appends <paramref name="count"/> puts and publishes them, as the origin does once it serves them.</summary>
+    private async Task AppendAsync(IChangeLog log, int count)
+    {
+        await log.AppendAsync(Changes(count));
+        _published.Advance(log.Head);
+    }
+
+    private static ChangeEntry[] Changes(int count)
+        => [.. Enumerable.Range(0, count).Select(i => new ChangeEntry { Op = ChangeOps.Put, Path = $"/p{i}", ETag = "\"e\"", Size = 1, ContentType = "text/plain" })];
 
     private Subscriber Subscribe(IChangeLog log, long? lastEventId, long pauseAtBytes = 1 << 16)
     {
-        var subscriber = new Subscriber(new FeedWriter(log, _time, Interval, pageSize: 7), lastEventId, pauseAtBytes);
+        var subscriber = new Subscriber(new FeedWriter(log, _published, _time, Interval, pageSize: 7), lastEventId, pauseAtBytes);
         _owned.Add(subscriber);
         return subscriber;
     }
