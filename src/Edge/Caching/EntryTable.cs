@@ -21,8 +21,17 @@ namespace EdgeCache.Edge.Caching;
 /// leaves <see cref="Removed"/> (which a later add may reuse) rather than an empty slot, and a
 /// removed slot is emptied only where it ends a run, past every present key. So a probe for
 /// a present key never meets an empty slot before the key, whatever the writer does meanwhile.
-/// A rebuild fills a new array and publishes it whole; a reader still on the old one finds
-/// what it held when the rebuild began.
+/// <para>
+/// A rebuild that the table's growth or its removed slots call for is incremental, so no write
+/// waits for a pass over the whole table: the new array is published at once with the old one
+/// as its <see cref="Slots.Draining"/>, and each later write copies the next
+/// <see cref="DrainStep"/> slots of the old array into the new one. Until the old array is
+/// drained, a lookup that misses in the new array looks in the old one, where every entry not yet
+/// copied is kept up to date (a replacement is written there, a removal marks it there too).
+/// Copied entries stay in the old array as well, so a reader that read the new array before a
+/// copy still finds the entry in the old one. Rebuilds for a flood or a shrink are rare and
+/// whole: they fill a new array and publish it with nothing to drain.
+/// </para>
 /// <para>
 /// Keys hash with <see cref="KeyHash"/> until an add finds a run of more than
 /// <see cref="FloodRun"/> used slots, which chance does not make at this load but keys chosen
@@ -56,6 +65,12 @@ internal sealed class EntryTable<TKeys>
     private const int MaxLoadPercent = 75;
     private const int RebuiltLoadPercent = 60;
 
+    // Old slots copied per write while a rebuild drains. The new array leaves 15% of its slots
+    // to fill before the next rebuild, at least a quarter of the live entries' count in writes,
+    // and the old array has at most 5/3 slots per live entry: 32 slots a write drains it in well
+    // under a fifth of that.
+    private const int DrainStep = 32;
+
     // A table whose live entries fill less than an eighth of it is rebuilt smaller after a
     // removal; the wide gap from the rebuilt three fifths keeps an add and a removal from
     // rebuilding in turn.
@@ -68,10 +83,14 @@ internal sealed class EntryTable<TKeys>
 
     private volatile Slots _slots = new(MinimumCapacity, randomized: false);
 
+    // Live keys: those in the current slots and those not yet copied from the draining ones.
     private int _count;
 
-    // Slots that hold an entry or Removed, which a rebuild is due on.
+    // Slots of the current array that hold an entry or Removed, which a rebuild is due on.
     private int _used;
+
+    // How many slots of the draining array (the current one's Draining) were copied.
+    private int _drained;
 
     public EntryTable()
         : this(FloodRun)
@@ -93,6 +112,9 @@ internal sealed class EntryTable<TKeys>
     /// <summary>How many slots hold an entry or a removed one's mark, for tests of their reuse.</summary>
     internal int UsedSlots => _used;
 
+    /// <summary>Whether an incremental rebuild is still copying from the old array, for tests of it.</summary>
+    internal bool Draining => _slots.Draining is not null;
+
     /// <summary>The slot where <paramref name="key"/>'s run starts now, for tests that make runs collide.</summary>
     internal int HomeOf(string key)
     {
@@ -103,11 +125,25 @@ internal sealed class EntryTable<TKeys>
     /// <summary>Every entry, from the slots as they are now; for writers, which must be serialized by the caller.</summary>
     public IEnumerable<object> Entries()
     {
-        foreach (var entry in _slots.Values)
+        var slots = _slots;
+        foreach (var entry in slots.Values)
         {
             if (TKeys.TryGetKey(entry, out _))
             {
                 yield return entry!;
+            }
+        }
+
+        // Past the copied slots, the entries the current array does not have yet.
+        if (slots.Draining is { } draining)
+        {
+            for (var index = _drained; index < draining.Values.Length; index++)
+            {
+                var entry = draining.Values[index];
+                if (TKeys.TryGetKey(entry, out _))
+                {
+                    yield return entry!;
+                }
             }
         }
     }
@@ -120,6 +156,19 @@ internal sealed class EntryTable<TKeys>
     public bool TryGetValue(ReadOnlySpan<char> key, [MaybeNullWhen(false)] out object value)
     {
         var slots = _slots;
+
+        // Read before the probe: once it is null, every entry it had is in the current array.
+        var draining = slots.Draining;
+        return Find(slots, key, out value) || (draining is not null && FindInDraining(draining, key, out value));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool FindInDraining(Slots draining, ReadOnlySpan<char> key, [MaybeNullWhen(false)] out object value)
+        => Find(draining, key, out value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Find(Slots slots, ReadOnlySpan<char> key, [MaybeNullWhen(false)] out object value)
+    {
         var values = slots.Values;
         var capacity = values.Length;
         var hash = slots.Hash(key);
@@ -208,6 +257,7 @@ internal sealed class EntryTable<TKeys>
             throw new ArgumentException("The entry has no key.", nameof(entry));
         }
 
+        DrainSome();
         var slots = _slots;
         var tags = slots.Tags;
         var values = slots.Values;
@@ -239,14 +289,24 @@ internal sealed class EntryTable<TKeys>
             }
         }
 
-        var flooded = run > _floodRun && !slots.Randomized;
-        if (flooded || (reusable < 0 && _used >= slots.Limit))
+        // A key not copied yet is replaced where it is; the copy takes the new entry along later.
+        if (slots.Draining is { } draining && IndexOf(draining, key) is var old and >= 0)
         {
-            // Sized for the entry to come; the key is known to be absent, so it goes in the new
-            // array before that is published.
-            var rebuilt = Rebuild(_count + 1, randomized: slots.Randomized || flooded);
+            Volatile.Write(ref draining.Values[old], entry);
+            return;
+        }
+
+        var flooded = run > _floodRun && !slots.Randomized;
+        if (flooded)
+        {
+            FinishDrain();
+            var rebuilt = Rebuild(_count + 1, randomized: true);
             AddAbsent(rebuilt, entry, rebuilt.Hash(key));
             Publish(rebuilt, _count + 1);
+        }
+        else if (reusable < 0 && _used >= slots.Limit)
+        {
+            StartRebuild(entry, key);
         }
         else if (reusable >= 0)
         {
@@ -264,7 +324,42 @@ internal sealed class EntryTable<TKeys>
     /// <summary>Removes the entry of <paramref name="key"/>, if any. Writers must be serialized by the caller.</summary>
     public bool Remove(ReadOnlySpan<char> key)
     {
+        DrainSome();
         var slots = _slots;
+        var removed = false;
+        if (IndexOf(slots, key) is var index and >= 0)
+        {
+            // The tag stays: readers read Removed as a mismatch and probe on.
+            Volatile.Write(ref slots.Values[index], Removed);
+            ClearRunEnd(slots, index);
+            removed = true;
+        }
+
+        // Marked in the draining array too, copied or not, so that no reader finds it there.
+        if (slots.Draining is { } draining && IndexOf(draining, key) is var old and >= 0)
+        {
+            Volatile.Write(ref draining.Values[old], Removed);
+            removed = true;
+        }
+
+        if (!removed)
+        {
+            return false;
+        }
+
+        _count--;
+        if (_count < slots.Values.Length / ShrinkLoadDivisor && slots.Values.Length > MinimumCapacity)
+        {
+            FinishDrain();
+            Publish(Rebuild(_count, slots.Randomized), _count);
+        }
+
+        return true;
+    }
+
+    /// <summary>The slot holding <paramref name="key"/>'s entry in <paramref name="slots"/>, or -1.</summary>
+    private static int IndexOf(Slots slots, ReadOnlySpan<char> key)
+    {
         var tags = slots.Tags;
         var values = slots.Values;
         var hash = slots.Hash(key);
@@ -274,16 +369,7 @@ internal sealed class EntryTable<TKeys>
         {
             if (tags[index] == tag && TKeys.TryGetKey(values[index], out var presentKey) && key.SequenceEqual(presentKey))
             {
-                // The tag stays: readers read Removed as a mismatch and probe on.
-                Volatile.Write(ref values[index], Removed);
-                _count--;
-                ClearRunEnd(slots, index);
-                if (_count < values.Length / ShrinkLoadDivisor && values.Length > MinimumCapacity)
-                {
-                    Publish(Rebuild(_count, slots.Randomized), _count);
-                }
-
-                return true;
+                return index;
             }
 
             if (++index == values.Length)
@@ -292,7 +378,69 @@ internal sealed class EntryTable<TKeys>
             }
         }
 
-        return false;
+        return -1;
+    }
+
+    /// <summary>
+    /// Publishes a new array sized for the live entries and <paramref name="entry"/> (whose key is
+    /// in neither array), with the current one to drain into it over the next writes.
+    /// </summary>
+    private void StartRebuild(object entry, ReadOnlySpan<char> key)
+    {
+        // Only when the writes outran the drain, which its pace keeps from happening.
+        FinishDrain();
+        var current = _slots;
+        var next = new Slots(CapacityFor(_count + 1), current.Randomized) { Draining = current };
+        AddAbsent(next, entry, next.Hash(key));
+        _drained = 0;
+        _used = 1;
+        _slots = next;
+    }
+
+    /// <summary>
+    /// Copies the next slots of the draining array, if there is one: at least <see cref="DrainStep"/>,
+    /// and enough to finish while the current array has half its room to a rebuild left.
+    /// </summary>
+    private void DrainSome()
+    {
+        var slots = _slots;
+        if (slots.Draining is { } draining)
+        {
+            var left = draining.Values.Length - _drained;
+            var writes = Math.Max(1, (slots.Limit - _used) / 2);
+            Drain(slots, draining, Math.Max(DrainStep, (left + writes - 1) / writes));
+        }
+    }
+
+    private void FinishDrain()
+    {
+        var slots = _slots;
+        if (slots.Draining is { } draining)
+        {
+            Drain(slots, draining, draining.Values.Length - _drained);
+        }
+    }
+
+    private void Drain(Slots slots, Slots draining, int step)
+    {
+        var end = Math.Min(draining.Values.Length, _drained + step);
+        for (var index = _drained; index < end; index++)
+        {
+            // Left in the old array too: a reader that missed it in the new one before this copy finds it there.
+            var entry = draining.Values[index];
+            if (TKeys.TryGetKey(entry, out var key))
+            {
+                AddAbsent(slots, entry!, slots.Hash(key));
+                _used++;
+            }
+        }
+
+        _drained = end;
+        if (end == draining.Values.Length)
+        {
+            slots.Draining = null;
+            _drained = 0;
+        }
     }
 
     /// <summary>
@@ -347,12 +495,10 @@ internal sealed class EntryTable<TKeys>
             }
         }
 
-        slots.Values[index] = entry;
-        SetTag(slots, index, TagOf(hash));
+        Place(slots, index, TagOf(hash), entry);
     }
 
-    /// <summary>A new array, not yet published, holding the live entries sized for <paramref name="live"/> of them.</summary>
-    private Slots Rebuild(int live, bool randomized)
+    private static int CapacityFor(int live)
     {
         var capacity = Math.Max(MinimumCapacity, (long)live * 100 / RebuiltLoadPercent);
         if (capacity > Array.MaxLength)
@@ -360,7 +506,16 @@ internal sealed class EntryTable<TKeys>
             throw new InvalidOperationException("The entry table cannot grow further.");
         }
 
-        var rebuilt = new Slots((int)capacity, randomized);
+        return (int)capacity;
+    }
+
+    /// <summary>
+    /// A new array, not yet published, holding the live entries sized for <paramref name="live"/>
+    /// of them; the caller finished any drain first, so the current array holds them all.
+    /// </summary>
+    private Slots Rebuild(int live, bool randomized)
+    {
+        var rebuilt = new Slots(CapacityFor(live), randomized);
         var old = _slots;
         for (var index = 0; index < old.Values.Length; index++)
         {
@@ -407,6 +562,16 @@ internal sealed class EntryTable<TKeys>
 
         /// <summary>How many slots may be used (live or removed) before the table is rebuilt.</summary>
         public int Limit { get; }
+
+        /// <summary>
+        /// The array these slots replaced, while its entries are still being copied in; lookups
+        /// that miss here look there. Set to null (and never set again) once all are copied.
+        /// </summary>
+        public Slots? Draining
+        {
+            get => Volatile.Read(ref field);
+            set => Volatile.Write(ref field, value);
+        }
 
         /// <summary>Whether these slots place keys by Marvin rather than <see cref="KeyHash"/>.</summary>
         public bool Randomized { get; }

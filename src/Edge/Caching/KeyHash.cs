@@ -10,9 +10,10 @@ namespace EdgeCache.Edge.Caching;
 /// <summary>
 /// The hash <see cref="EntryTable"/> finds keys by: a third of the cost of
 /// <see cref="string.GetHashCode(ReadOnlySpan{char})"/> (Marvin, whose 4-byte rounds form one
-/// long chain) on a typical cache key. It takes XXH3's layout for short inputs: each 16-byte
-/// block is mixed with its own secret by a 64×64→128-bit multiply, and the products are added,
-/// so the multiplies run side by side; only 64-byte stripes of longer keys chain. The secrets
+/// long chain) on a typical cache key. It takes XXH3's layout for inputs up to 128 bytes: each
+/// 16-byte block, taken in pairs from both ends, is mixed with its own secrets by a
+/// 64×64→128-bit multiply, and the products are added, so the multiplies run side by side;
+/// only the 64-byte stripes of longer keys chain. The secrets
 /// are random per process, so which keys collide cannot be worked out offline; the table
 /// still falls back to Marvin when a run of colliding keys grows anyway.
 /// </summary>
@@ -60,6 +61,24 @@ internal static class KeyHash
 
             hash += Multiply(first ^ Secret0, last ^ Secret1);
         }
+        else if (length <= 128)
+        {
+            // Blocks from both ends, meeting or overlapping in the middle: 17-32 bytes take
+            // two, up to 64 four, up to 96 six, up to 128 eight.
+            hash += Mix(ref start, 0, Secret0, Secret1) + Mix(ref start, length - 16, Secret2, Secret3);
+            if (length > 32)
+            {
+                hash += Mix(ref start, 16, Secret4, Secret5) + Mix(ref start, length - 32, Secret6, Secret7);
+                if (length > 64)
+                {
+                    hash += Mix(ref start, 32, Secret1, Secret2) + Mix(ref start, length - 48, Secret3, Secret4);
+                    if (length > 96)
+                    {
+                        hash += Mix(ref start, 48, Secret5, Secret6) + Mix(ref start, length - 64, Secret7, Secret0);
+                    }
+                }
+            }
+        }
         else
         {
             var offset = 0;
@@ -71,18 +90,10 @@ internal static class KeyHash
                 offset += 64;
             }
 
-            // The last 17 to 64 bytes, as two or four blocks from both ends; a key longer than
-            // 64 bytes takes its last 64, overlapping the stripes.
-            if (length > 64)
-            {
-                offset = length - 64;
-            }
-
-            hash += Mix(ref start, offset, Secret0, Secret1) + Mix(ref start, length - 16, Secret2, Secret3);
-            if (length - offset > 32)
-            {
-                hash += Mix(ref start, offset + 16, Secret4, Secret5) + Mix(ref start, length - 32, Secret6, Secret7);
-            }
+            // The last 64 bytes, overlapping the last stripe.
+            offset = length - 64;
+            hash += Mix(ref start, offset, Secret0, Secret1) + Mix(ref start, offset + 16, Secret2, Secret3)
+                + Mix(ref start, offset + 32, Secret4, Secret5) + Mix(ref start, offset + 48, Secret6, Secret7);
         }
 
         hash ^= hash >> 37;

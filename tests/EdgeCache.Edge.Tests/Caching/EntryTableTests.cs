@@ -191,6 +191,83 @@ public sealed class EntryTableTests
     }
 
     [Fact]
+    public void A_rebuild_copies_a_few_slots_per_write_and_every_key_stays_found_replaced_and_removable_meanwhile()
+    {
+        var table = new EntryTable<CacheEntryKeys>();
+        const int Live = 10_000;
+        var responses = new Dictionary<string, StoredResponse>();
+        for (var i = 0; i < Live; i++)
+        {
+            responses[Key(i)] = Response(Key(i));
+            table.Set(responses[Key(i)]);
+        }
+
+        // Churn as a full cache does until a rebuild starts.
+        var next = Live;
+        while (!table.Draining)
+        {
+            Assert.True(table.Remove(Key(next - Live)));
+            responses.Remove(Key(next - Live));
+            responses[Key(next)] = Response(Key(next));
+            table.Set(responses[Key(next)]);
+            next++;
+        }
+
+        // The write that started it did not copy the table: the new array holds a few entries yet.
+        Assert.InRange(table.UsedSlots, 1, Live / 10);
+        Assert.Equal(Live, table.Count);
+        Assert.Equal(responses.Keys.Order(StringComparer.Ordinal), table.Entries().Select(KeyOf).Order(StringComparer.Ordinal));
+        foreach (var (key, response) in responses)
+        {
+            Assert.Same(response, FindBySpan(table, key));
+        }
+
+        // While it drains: replace and remove keys (most not copied yet), add new ones.
+        var writes = 0;
+        var live = responses.Keys.Order(StringComparer.Ordinal).ToList();
+        for (var i = 0; i < 100; i++)
+        {
+            var replaced = Response(live[i * 7]);
+            table.Set(replaced);
+            responses[live[i * 7]] = replaced;
+            Assert.True(table.Remove(live[(i * 7) + 3]));
+            Assert.False(table.Remove(live[(i * 7) + 3]));
+            responses.Remove(live[(i * 7) + 3]);
+            writes += 3;
+        }
+
+        Assert.True(table.Draining, "the drain ended sooner than a few slots per write would");
+        Assert.Equal(responses.Count, table.Count);
+        foreach (var (key, response) in responses)
+        {
+            Assert.Same(response, Find(table, key));
+        }
+
+        Assert.Equal(responses.Keys.Order(StringComparer.Ordinal), table.Entries().Select(KeyOf).Order(StringComparer.Ordinal));
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Null(Find(table, live[(i * 7) + 3]));
+        }
+
+        // Writes go on until it is drained, well before the new array would need a rebuild of its own.
+        while (table.Draining && writes < Live)
+        {
+            responses[Key(next)] = Response(Key(next));
+            table.Set(responses[Key(next)]);
+            next++;
+            writes++;
+        }
+
+        Assert.False(table.Draining);
+        Assert.Equal(responses.Count, table.Count);
+        Assert.Equal(table.Count, table.Entries().Count());
+        foreach (var (key, response) in responses)
+        {
+            Assert.Same(response, FindBySpan(table, key));
+        }
+    }
+
+    [Fact]
     public void A_hundred_thousand_keys_survive_every_rebuild_on_the_way_and_half_of_them_a_shrink()
     {
         var table = new EntryTable<CacheEntryKeys>();
