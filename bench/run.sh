@@ -3,7 +3,7 @@
 # miss collapsing, memory per cached object, and publish -> all edges applied. Installs nginx,
 # varnish and wrk from Debian when missing, builds Release, prints a Markdown report.
 #
-#   bench/run.sh [--rounds 3] [--duration 10] [--warmup 5] [--connections 64]
+#   bench/run.sh [--rounds 3] [--duration 10] [--warmup 30] [--connections 64]
 #                [--only hits,collapse,replication,memory] [--contenders edge,nginx,varnish]
 #                [--objects 100000] [--collapse-requests 1000] [--no-pin] [--heap-report] [--help]
 set -euo pipefail

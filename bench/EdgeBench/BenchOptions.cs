@@ -15,7 +15,7 @@ internal sealed class BenchOptions
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
 
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(30);
 
     public int Connections { get; init; } = 64;
 
@@ -46,7 +46,7 @@ internal sealed class BenchOptions
         string? replication = null;
         var rounds = 3;
         var duration = 10.0;
-        var warmup = 5.0;
+        var warmup = 30.0;
         var connections = 64;
         var pin = true;
         var heapReport = false;

@@ -71,7 +71,7 @@ internal static class StoredResponseWriter
                 await response.StartAsync(context.RequestAborted);
                 if (stored.Body.Extent is { } extent && SendFileFeature(context) is { } sendFile)
                 {
-                    await sendFile.SendFileAsync(response, extent.Arena.File, extent.Offset, extent.Length, context.RequestAborted);
+                    await sendFile.SendFileAsync(response, extent.Arena.Handle, extent.Offset, extent.Memory, context.RequestAborted);
                 }
                 else
                 {

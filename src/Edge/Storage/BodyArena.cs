@@ -9,7 +9,7 @@ namespace EdgeCache.Edge.Storage;
 /// One Linux memfd, mapped once (MAP_SHARED | MAP_NORESERVE) over a sparse reserve; extents are handed out
 /// in power-of-two size classes from 64 KiB upward and punched out (fallocate PUNCH_HOLE | KEEP_SIZE) when
 /// freed, so physical memory is only what live bodies occupy. The same bytes are a span through the mapping
-/// and a file region for sendfile through <see cref="File"/>.
+/// and a file region for sendfile through <see cref="Handle"/>.
 /// </summary>
 internal sealed partial class BodyArena : IDisposable
 {
@@ -30,12 +30,11 @@ internal sealed partial class BodyArena : IDisposable
     private long _liveBytes;
     private bool _disposed;
 
-    private BodyArena(nint address, long reserveBytes, SafeFileHandle handle, FileStream file, ILogger logger)
+    private BodyArena(nint address, long reserveBytes, SafeFileHandle handle, ILogger logger)
     {
         Address = address;
         _handle = handle;
         ReserveBytes = reserveBytes;
-        File = file;
         _logger = logger;
         for (var i = 0; i < _free.Length; i++)
         {
@@ -43,11 +42,8 @@ internal sealed partial class BodyArena : IDisposable
         }
     }
 
-    /// <summary>
-    /// The memfd as an unbuffered stream opened for asynchronous I/O, as <c>SendPacketsElement</c> requires;
-    /// never read or written through its position.
-    /// </summary>
-    public FileStream File { get; }
+    /// <summary>The memfd, for sendfile at an explicit offset (its own position is never used).</summary>
+    public SafeFileHandle Handle => _handle;
 
     /// <summary>Bytes of live extents, each counted as its length rounded up to 4 KiB pages (what they occupy physically).</summary>
     public long LiveBytes => Interlocked.Read(ref _liveBytes);
@@ -113,27 +109,7 @@ internal sealed partial class BodyArena : IDisposable
             return null;
         }
 
-        // SendPacketsElement takes only a FileStream opened for asynchronous I/O, and FileStream refuses to
-        // call a handle asynchronous unless .NET opened it so itself. Reopening the memfd through its
-        // /proc link gives such a handle on the same file; the mapping outlives the original descriptor.
-        SafeFileHandle asyncHandle;
-        try
-        {
-            asyncHandle = System.IO.File.OpenHandle(
-                $"/proc/self/fd/{fd}", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, FileOptions.Asynchronous);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            _ = LinuxMemory.Munmap(address, (nuint)reserveBytes);
-            LogReopenFailed(logger, fd, ex.Message);
-            return null;
-        }
-        finally
-        {
-            handle.Dispose();
-        }
-
-        return new BodyArena(address, reserveBytes, asyncHandle, new FileStream(asyncHandle, FileAccess.ReadWrite, bufferSize: 0, isAsync: true), logger);
+        return new BodyArena(address, reserveBytes, handle, logger);
     }
 
     /// <summary>
@@ -211,7 +187,7 @@ internal sealed partial class BodyArena : IDisposable
         }
 
         _ = LinuxMemory.Munmap(Address, (nuint)ReserveBytes);
-        File.Dispose();
+        _handle.Dispose();
     }
 
     /// <summary>False only when the arena is gone; a failed punch still frees the slot, its pages just stay resident.</summary>
@@ -250,9 +226,6 @@ internal sealed partial class BodyArena : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Body arena disabled: {Call} failed with errno {Errno} for a reserve of {ReserveBytes} bytes")]
     private static partial void LogCallFailed(ILogger logger, string call, int errno, long reserveBytes);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Body arena disabled: cannot reopen memfd {Fd} through /proc/self/fd for asynchronous I/O ({Error})")]
-    private static partial void LogReopenFailed(ILogger logger, int fd, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Body arena could not punch out {Length} bytes at offset {Offset} (errno {Errno}); they stay resident until the slot is reused")]
     private static partial void LogPunchFailed(ILogger logger, long length, long offset, int errno);

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Win32.SafeHandles;
 
 namespace EdgeCache.Edge.Transport;
 
@@ -10,10 +11,14 @@ namespace EdgeCache.Edge.Transport;
 internal interface ISendFileFeature
 {
     /// <summary>
-    /// Writes <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>
-    /// as the next bytes of the body of <paramref name="response"/>, which must have started and
-    /// declared its length. Completes once the kernel holds them; false when the connection went first.
-    /// The caller keeps the file range unchanged until then.
+    /// Writes <paramref name="bytes"/>, which are the bytes of <paramref name="file"/> from
+    /// <paramref name="offset"/> mapped in memory, as the next bytes of the body of
+    /// <paramref name="response"/>, which must have started and declared its length. What the
+    /// socket takes at once goes with <c>sendfile</c>; the rest, when its send buffer is full, goes
+    /// from <paramref name="bytes"/> by the socket's ordinary send, which waits for room on the
+    /// socket engine's own thread (.NET's asynchronous sendfile would resume on the thread pool).
+    /// Completes once the kernel holds them all; false when the connection went first. The caller
+    /// keeps the range unchanged until then.
     /// </summary>
-    ValueTask<bool> SendFileAsync(HttpResponse response, FileStream file, long offset, int count, CancellationToken cancellationToken);
+    ValueTask<bool> SendFileAsync(HttpResponse response, SafeFileHandle file, long offset, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken);
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 
 namespace EdgeCache.Edge.Transport;
 
@@ -37,8 +38,9 @@ internal sealed partial class SocketOutput : PipeWriter, ISendFileFeature, IValu
     private long _sent;
 
     // The file range in flight: armed while Kestrel advances over it, due once all of it was advanced.
-    private FileStream? _file;
+    private SafeFileHandle? _file;
     private long _fileOffset;
+    private ReadOnlyMemory<byte> _fileBytes;
     private int _fileCount;
     private int _fileAdvanced;
     private long _filePosition;
@@ -102,8 +104,9 @@ internal sealed partial class SocketOutput : PipeWriter, ISendFileFeature, IValu
 
     public override void Complete(Exception? exception = null) => _pipe.Writer.Complete(exception);
 
-    public async ValueTask<bool> SendFileAsync(HttpResponse response, FileStream file, long offset, int count, CancellationToken cancellationToken)
+    public async ValueTask<bool> SendFileAsync(HttpResponse response, SafeFileHandle file, long offset, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
+        var count = bytes.Length;
         if (!response.HasStarted || _file is not null)
         {
             throw new InvalidOperationException("A file range is sent in a started response, one at a time.");
@@ -112,6 +115,7 @@ internal sealed partial class SocketOutput : PipeWriter, ISendFileFeature, IValu
         _fileSent.Reset();
         _file = file;
         _fileOffset = offset;
+        _fileBytes = bytes;
         _fileCount = count;
         _fileAdvanced = 0;
         var writer = response.BodyWriter;
@@ -213,12 +217,13 @@ internal sealed partial class SocketOutput : PipeWriter, ISendFileFeature, IValu
                         _sent += before.Length;
                     }
 
-                    // The socket engine's sendfile allocates on every call; most ranges fit the send buffer at
-                    // once, and only what does not waits in the engine.
-                    var now = LinuxSocket.SendFileNow(_socket, _file!.SafeFileHandle, _fileOffset, _fileCount);
+                    // Most ranges fit the send buffer at once. The rest waits for room in an ordinary send
+                    // from the mapping: the engine's own sendfile allocates on every call and resumes on
+                    // the thread pool, a thread hop that put those responses in the latency tail.
+                    var now = LinuxSocket.SendFileNow(_socket, _file!, _fileOffset, _fileCount);
                     if (now < _fileCount)
                     {
-                        await _sender.SendFileAsync(_socket, _file, _fileOffset + now, _fileCount - now);
+                        await _sender.SendAsync(_socket, new ReadOnlySequence<byte>(_fileBytes[now..]));
                     }
                     buffer = buffer.Slice(before.End);
                     sentFile = true;
@@ -270,6 +275,7 @@ internal sealed partial class SocketOutput : PipeWriter, ISendFileFeature, IValu
     {
         _fileDue = false;
         _file = null;
+        _fileBytes = default;
         _fileSent.SetResult(sent);
     }
 

@@ -7,13 +7,12 @@ namespace EdgeCache.Edge.Transport;
 
 /// <summary>
 /// One reusable send operation on a socket, awaited without allocating: a gather send of a
-/// buffer sequence, or a <c>sendfile</c> of a file range. .NET's socket engine completes either
-/// only once every byte is with the kernel, waiting for room in the send buffer as needed.
+/// buffer sequence. .NET's socket engine completes it only once every byte is with the kernel,
+/// waiting for room in the send buffer as needed.
 /// </summary>
 internal sealed class SocketSender() : SocketAsyncEventArgs(unsafeSuppressExecutionContextFlow: true), IValueTaskSource<int>
 {
     private readonly List<ArraySegment<byte>> _segments = [];
-    private readonly SendPacketsElement[] _file = new SendPacketsElement[1];
     private ManualResetValueTaskSourceCore<int> _source;
 
     /// <summary>Sends the whole sequence; <see cref="SocketException"/> when the socket fails.</summary>
@@ -44,21 +43,12 @@ internal sealed class SocketSender() : SocketAsyncEventArgs(unsafeSuppressExecut
         return socket.SendAsync(this) ? new ValueTask<int>(this, _source.Version) : CompletedAtOnce();
     }
 
-    /// <summary>Sends <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/> with <c>sendfile</c>.</summary>
-    public ValueTask<int> SendFileAsync(Socket socket, FileStream file, long offset, int count)
-    {
-        _source.Reset();
-        _file[0] = new SendPacketsElement(file, offset, count, endOfPacket: true);
-        SendPacketsElements = _file;
-        return socket.SendPacketsAsync(this) ? new ValueTask<int>(this, _source.Version) : CompletedAtOnce();
-    }
-
-    /// <summary>Lets go of the buffers and the file of the last send.</summary>
+    /// <summary>Lets go of the buffers of the last send.</summary>
     public void Clear()
     {
         _segments.Clear();
-        _file[0] = null!;
-        SendPacketsElements = null;
+        SetBuffer(null, 0, 0);
+        BufferList = null;
     }
 
     protected override void OnCompleted(SocketAsyncEventArgs e)

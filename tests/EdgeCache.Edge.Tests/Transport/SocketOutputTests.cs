@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 
 namespace EdgeCache.Edge.Tests.Transport;
 
@@ -25,14 +26,14 @@ public sealed class SocketOutputTests : IAsyncLifetime
     private static readonly byte[] FileBytes = TestBytes.Pattern(FileLength, seed: 3);
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"socket-output-{Guid.NewGuid():N}.bin");
     private readonly TaskCompletionSource<bool> _abortedRangeEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private FileStream _file = null!;
+    private SafeFileHandle _file = null!;
     private WebApplication _app = null!;
     private Uri _base = null!;
 
     public async Task InitializeAsync()
     {
         await File.WriteAllBytesAsync(_path, FileBytes);
-        _file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous);
+        _file = File.OpenHandle(_path);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseSocketOutput(256 * 1024)));
@@ -44,7 +45,7 @@ public sealed class SocketOutputTests : IAsyncLifetime
             context.Response.ContentLength = prefix.Length + count + 1;
             await context.Response.StartAsync();
             await context.Response.BodyWriter.WriteAsync(prefix);
-            var sent = await context.Features.GetRequiredFeature<ISendFileFeature>().SendFileAsync(context.Response, _file, offset, count, context.RequestAborted);
+            var sent = await context.Features.GetRequiredFeature<ISendFileFeature>().SendFileAsync(context.Response, _file, offset, FileBytes.AsMemory((int)offset, count), context.RequestAborted);
             if (sent)
             {
                 await context.Response.BodyWriter.WriteAsync("!"u8.ToArray());
@@ -63,7 +64,7 @@ public sealed class SocketOutputTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _app.DisposeAsync();
-        await _file.DisposeAsync();
+        _file.Dispose();
         File.Delete(_path);
     }
 
