@@ -123,6 +123,10 @@ internal sealed partial class PublishPipeline
 
             // Past this point the change is committed whatever the caller does: no cancellation.
             var appended = await _log.AppendAsync(changes, CancellationToken.None);
+
+            // An earlier change whose manifest write failed is in the log but not applied: it goes
+            // first, or the store would skip past it for good.
+            await CatchUpAsync(appended[0].Seq - 1, CancellationToken.None);
             await _store.ApplyAsync(appended, CancellationToken.None);
             _published.Advance(appended[^1].Seq);
             LogCommitted(_logger, appended.Count, appended[0].Seq, appended[^1].Seq);
@@ -137,27 +141,32 @@ internal sealed partial class PublishPipeline
     /// <summary>Brings the manifest up to the log after a crash between append and apply, and publishes it; run before the feed opens.</summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        var after = _store.AppliedSeq;
-        var replayed = 0;
-        while (after < _log.Head)
+        var replayed = await CatchUpAsync(_log.Head, cancellationToken);
+        if (replayed > 0)
         {
-            var entries = await _log.ReadAsync(after, 1000, cancellationToken);
+            LogReplayed(_logger, replayed, _store.AppliedSeq);
+        }
+
+        _published.Advance(_store.AppliedSeq);
+    }
+
+    /// <summary>Applies the logged changes the store has not applied, up to <paramref name="seq"/>; returns how many.</summary>
+    private async Task<int> CatchUpAsync(long seq, CancellationToken cancellationToken)
+    {
+        var replayed = 0;
+        for (var after = _store.AppliedSeq; after < seq; after = _store.AppliedSeq)
+        {
+            var entries = await _log.ReadAsync(after, (int)Math.Min(1000, seq - after), cancellationToken);
             if (entries.Count == 0)
             {
                 break;
             }
 
             await _store.ApplyAsync(entries, cancellationToken);
-            after = entries[^1].Seq;
             replayed += entries.Count;
         }
 
-        if (replayed > 0)
-        {
-            LogReplayed(_logger, replayed, after);
-        }
-
-        _published.Advance(after);
+        return replayed;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Committed {Count} change(s), seq {First}..{Last}")]
