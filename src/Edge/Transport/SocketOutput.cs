@@ -207,8 +207,8 @@ internal sealed partial class SocketOutput : PipeWriter, ISendFileFeature, IValu
                     var before = buffer.Slice(0, _filePosition - _sent);
                     if (!before.IsEmpty)
                     {
-                        // Usually the response's headers: held back to leave in one segment with the file's first bytes.
-                        var ahead = before.IsSingleSegment ? LinuxSocket.SendMore(_socket, before.FirstSpan) : 0;
+                        // Usually the response's headers, which the socket takes at once: no trip through the engine.
+                        var ahead = before.IsSingleSegment ? LinuxSocket.SendNow(_socket, before.FirstSpan) : 0;
                         if (ahead < before.Length)
                         {
                             await _sender.SendAsync(_socket, before.Slice(ahead));
