@@ -19,7 +19,7 @@ internal static unsafe partial class LinuxSocket
     /// </summary>
     /// <remarks>
     /// Not corked with <c>MSG_MORE</c> to share a segment with the <c>sendfile</c> that follows
-    /// (as this edge once did): under BBR, the Linux default on many hosts, corked headers made
+    /// (as this edge once did): under BBR congestion control (this bench host's, common on servers), corked headers made
     /// every busy connection leave BBR's startup and pace its sends, which cost about 10 us of CPU
     /// per 100 KiB hit (README, Performance). nginx sends its headers the same plain way.
     /// </remarks>
