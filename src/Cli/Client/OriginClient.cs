@@ -8,6 +8,7 @@ using System.Text.Json.Serialization.Metadata;
 using EdgeCache.Origin.Admin;
 using EdgeCache.Replication.Feed;
 using EdgeCache.Replication.Fleet;
+using EdgeCache.Replication.Http;
 
 namespace EdgeCache.Cli.Client;
 
@@ -74,7 +75,7 @@ internal sealed class OriginClient : IDisposable
                     _callTimeout + (wait ?? TimeSpan.Zero),
                     cancellationToken).ConfigureAwait(false);
             }
-            catch (CommandFailedException lost) when (attempt < 3 && lost.InnerException is HttpRequestException && !cancellationToken.IsCancellationRequested)
+            catch (CommandFailedException lost) when (attempt < 3 && lost.InnerException is { } cause && NetworkFailure.Is(cause) && !cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
             }
@@ -89,7 +90,7 @@ internal sealed class OriginClient : IDisposable
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             using var response = await _http.DeleteAsync($"_admin/publish/{Uri.EscapeDataString(batch)}", timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception abandoned) when (abandoned is HttpRequestException or OperationCanceledException)
+        catch (Exception abandoned) when (NetworkFailure.Is(abandoned) || abandoned is OperationCanceledException)
         {
             // It expires on the origin (BatchExpiry) and is dropped by its maintenance.
         }
@@ -149,7 +150,7 @@ internal sealed class OriginClient : IDisposable
         {
             throw own;
         }
-        catch (HttpRequestException failed)
+        catch (Exception failed) when (NetworkFailure.Is(failed))
         {
             throw new CommandFailedException($"cannot reach the origin at {Origin}: {Reason(failed)}", failed);
         }
@@ -208,8 +209,8 @@ internal sealed class OriginClient : IDisposable
         return response.ReasonPhrase ?? "no reason given";
     }
 
-    private static string Reason(HttpRequestException failed)
-        => failed.InnerException is SocketException socket ? socket.Message.ToLowerInvariant() : failed.Message;
+    private static string Reason(Exception failed)
+        => (failed as SocketException ?? failed.InnerException as SocketException) is { } socket ? socket.Message.ToLowerInvariant() : failed.Message;
 
     private static string Seconds(TimeSpan timeout)
         => timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + "s";

@@ -1,10 +1,11 @@
-using System.Net;
 using System.Net.Http.Headers;
+using System.Net;
 using System.Text.Json;
 using EdgeCache.Dns.Answering;
 using EdgeCache.Dns.Hosting;
 using EdgeCache.Replication.Feed;
 using EdgeCache.Replication.Fleet;
+using EdgeCache.Replication.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -123,7 +124,7 @@ internal sealed partial class FleetWatcher : BackgroundService, IFleetView
         {
             return Failed(FailureKind.Unreachable, $"no answer within {_options.FleetTimeout}");
         }
-        catch (Exception unreachable) when (unreachable is HttpRequestException or IOException)
+        catch (Exception unreachable) when (NetworkFailure.Is(unreachable))
         {
             return Failed(FailureKind.Unreachable, unreachable.Message);
         }

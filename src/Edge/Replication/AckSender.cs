@@ -1,3 +1,4 @@
+using EdgeCache.Replication.Http;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeCache.Edge.Replication;
@@ -81,7 +82,7 @@ internal sealed partial class AckSender : IAsyncDisposable
             {
                 break;
             }
-            catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException or IOException)
+            catch (Exception exception) when (NetworkFailure.Is(exception) || exception is OperationCanceledException)
             {
                 // One warning per run of failures: the next heartbeat asks again anyway.
                 if (!_failing)

@@ -3,8 +3,9 @@ using EdgeCache.Edge.Caching;
 using EdgeCache.Edge.Hosting;
 using EdgeCache.Replication.Feed;
 using EdgeCache.Replication.Fleet;
-using Microsoft.AspNetCore.Hosting.Server;
+using EdgeCache.Replication.Http;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -216,7 +217,7 @@ internal sealed partial class FeedSubscriber : BackgroundService
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        catch (Exception exception) when (exception is HttpRequestException or IOException or System.Text.Json.JsonException or OperationCanceledException)
+        catch (Exception exception) when (NetworkFailure.Is(exception) || exception is System.Text.Json.JsonException or OperationCanceledException)
         {
             LogWarmFailed(_logger, exception.Message);
         }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using EdgeCache.Replication.Feed;
+using EdgeCache.Replication.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -109,7 +110,7 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
                 LogFetched(_logger, path, (int)response.StatusCode,
                     response.Headers.TryGetValues("Cache-Status", out var status) ? string.Join(", ", status) : "(none)");
             }
-            catch (Exception exception) when (exception is HttpRequestException or IOException or OperationCanceledException)
+            catch (Exception exception) when (NetworkFailure.Is(exception) || exception is OperationCanceledException)
             {
                 LogFetchFailed(_logger, path, exception.Message);
             }

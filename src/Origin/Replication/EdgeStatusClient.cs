@@ -4,6 +4,7 @@ using System.Text.Json;
 using EdgeCache.Origin.Hosting;
 using EdgeCache.Replication.Feed;
 using EdgeCache.Replication.Fleet;
+using EdgeCache.Replication.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -52,7 +53,7 @@ internal sealed partial class EdgeStatusClient(HttpClient client, IOptions<Origi
         {
             return Failed(edge, $"no answer within {limit.TotalMilliseconds:0} ms");
         }
-        catch (HttpRequestException unreachable)
+        catch (Exception unreachable) when (NetworkFailure.Is(unreachable))
         {
             return Failed(edge, unreachable.Message);
         }

@@ -1,12 +1,13 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
+using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using EdgeCache.Replication.Changes;
 using EdgeCache.Replication.Fleet;
+using EdgeCache.Replication.Http;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeCache.Replication.Feed;
@@ -94,7 +95,7 @@ public sealed partial class FeedClient
         }
     }
 
-    /// <summary>Sends one ack (<c>POST /_replication/ack</c>); throws <see cref="HttpRequestException"/> unless the origin took it.</summary>
+    /// <summary>Sends one ack (<c>POST /_replication/ack</c>); throws a <see cref="NetworkFailure"/> or <see cref="HttpRequestException"/> unless the origin took it.</summary>
     public async Task AckAsync(AckReport report, CancellationToken cancellationToken)
     {
         using var timeout = Timeout(cancellationToken);
@@ -154,7 +155,7 @@ public sealed partial class FeedClient
             {
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, connect.Token);
             }
-            catch (HttpRequestException exception)
+            catch (Exception exception) when (NetworkFailure.Is(exception))
             {
                 LogUnreachable(_logger, _options.Origin, exception.Message);
                 return null;
@@ -210,7 +211,7 @@ public sealed partial class FeedClient
             {
                 yield break;
             }
-            catch (Exception exception) when (exception is IOException or HttpRequestException or JsonException or FormatException)
+            catch (Exception exception) when (NetworkFailure.Is(exception) || exception is JsonException or FormatException)
             {
                 failure = exception.Message;
             }

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using EdgeCache.Edge.Caching;
 using EdgeCache.Edge.Hosting;
 using EdgeCache.Edge.Replication;
@@ -172,6 +173,41 @@ public sealed class FeedApplyTests
 
         Assert.Equal([1L, 100L], sent);
         Assert.Equal(1, maxInFlight);
+    }
+
+    [Fact]
+    public async Task An_ack_that_fails_with_a_bare_socket_error_does_not_stop_the_acks_after_it()
+    {
+        // What SocketsHttpHandler throws, unwrapped, for a connection reset as soon as it is made.
+        var sent = new List<long>();
+        var attempts = 0;
+        await using var acks = new AckSender(
+            (applied, _) =>
+            {
+                if (Interlocked.Increment(ref attempts) == 1)
+                {
+                    throw new SocketException((int)SocketError.NotConnected);
+                }
+
+                lock (sent)
+                {
+                    sent.Add(applied);
+                }
+
+                return Task.CompletedTask;
+            },
+            NullLogger.Instance);
+
+        acks.Request(1);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (DateTime.UtcNow < deadline && !sent.Contains(2))
+        {
+            acks.Request(2);
+            await Task.Delay(10);
+        }
+
+        Assert.Contains(2L, sent);
+        Assert.DoesNotContain(1L, sent);
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using EdgeCache.Replication.Feed;
 using Microsoft.Extensions.Logging;
@@ -179,6 +180,28 @@ public sealed class FeedClientTests
         // 0.5 * 100 ms, 0.5 * 200 ms, then the maximum after the 401, then 0.5 * 400 ms; after the
         // connection that delivered an event the delays start again at 0.5 * 100 ms.
         Assert.Equal([50, 100, 5000, 200, 50, 100], origin.Delays.Select(d => d.TotalMilliseconds));
+    }
+
+    [Fact]
+    public async Task A_bare_socket_error_from_the_handler_is_an_unreachable_origin_not_the_end_of_the_feed()
+    {
+        // SocketsHttpHandler throws SocketException 107 unwrapped when a new connection is reset
+        // before it reads the peer's address; on CI that ended an edge's feed (and stopped the edge).
+        var logger = new WarningRecorder();
+        var origin = new ScriptedOrigin(
+            () => throw new SocketException((int)SocketError.NotConnected),
+            Stream("""
+                event: heartbeat
+                data: {"head":3}
+
+                """));
+        var client = origin.Client(logger);
+
+        var events = await origin.TakeAsync(client, 2);
+
+        Assert.Equal([new FeedEvent.Connected(null), new FeedEvent.Heartbeat(3)], events);
+        Assert.Equal(2, origin.Requests.Count);
+        Assert.Contains(logger.Warnings, w => w.Contains("Cannot reach", StringComparison.OrdinalIgnoreCase));
     }
 
     private static Func<HttpResponseMessage> Stream(string body) => () => new HttpResponseMessage(HttpStatusCode.OK)
