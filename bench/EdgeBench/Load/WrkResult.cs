@@ -3,9 +3,18 @@ using System.Text.RegularExpressions;
 
 namespace EdgeCache.Bench.Load;
 
-/// <summary>What one wrk run measured.</summary>
+/// <summary>What one wrk run measured; the CPU figures are NaN when the run was not pinned.</summary>
 internal sealed partial record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors)
 {
+    /// <summary>How busy the server's core (CPU 0) was, 0 to 1.</summary>
+    public double ServerCoreBusy { get; init; } = double.NaN;
+
+    /// <summary>How busy wrk's core (CPU 1) was, 0 to 1: near 1, the load generator is the bottleneck.</summary>
+    public double LoadCoreBusy { get; init; } = double.NaN;
+
+    /// <summary>Server core time per request, in microseconds.</summary>
+    public double ServerMicrosecondsPerRequest { get; init; } = double.NaN;
+
     /// <summary>Reads wrk's <c>--latency</c> report; throws when a figure is missing.</summary>
     public static WrkResult Parse(string output)
     {

@@ -35,6 +35,8 @@ internal sealed class WrkRunner(int connections, bool pin)
             start.ArgumentList.Add(argument);
         }
 
+        var serverBefore = pin ? CoreTimes.Read(0) : null;
+        var loadBefore = pin ? CoreTimes.Read(1) : null;
         using var process = Process.Start(start) ?? throw new InvalidOperationException("wrk did not start");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -45,6 +47,21 @@ internal sealed class WrkRunner(int connections, bool pin)
             throw new InvalidOperationException($"wrk exited with {process.ExitCode}: {await error}");
         }
 
-        return WrkResult.Parse(await output);
+        var serverAfter = pin ? CoreTimes.Read(0) : null;
+        var loadAfter = pin ? CoreTimes.Read(1) : null;
+        var result = WrkResult.Parse(await output);
+        if (serverBefore is { } server0 && serverAfter is { } server1 && loadBefore is { } load0 && loadAfter is { } load1)
+        {
+            // wrk's start and exit fall inside the window too; against 10 s of load they are noise.
+            var requests = result.RequestsPerSecond * duration.TotalSeconds;
+            result = result with
+            {
+                ServerCoreBusy = server0.BusyShareUntil(server1),
+                LoadCoreBusy = load0.BusyShareUntil(load1),
+                ServerMicrosecondsPerRequest = requests > 0 ? server0.BusyMicrosecondsUntil(server1) / requests : double.NaN,
+            };
+        }
+
+        return result;
     }
 }

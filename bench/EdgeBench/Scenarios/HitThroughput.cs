@@ -40,7 +40,8 @@ internal sealed class HitThroughput(BenchOptions options, StaticUpstream upstrea
                         throw new InvalidOperationException($"{contender.Name} answered {result.Errors} requests with errors ({label})");
                     }
 
-                    Console.Error.WriteLine($"  round {round + 1}/{options.Rounds} {label,-7} {contender.Name,-7} {result.RequestsPerSecond,10:N0} req/s  p50 {result.P50Ms:0.000} ms  p99 {result.P99Ms:0.000} ms");
+                    Console.Error.WriteLine($"  round {round + 1}/{options.Rounds} {label,-7} {contender.Name,-7} {result.RequestsPerSecond,10:N0} req/s  p50 {result.P50Ms:0.000} ms  p99 {result.P99Ms:0.000} ms"
+                        + (options.Pin ? $"  server core {result.ServerCoreBusy * 100:0}% ({result.ServerMicrosecondsPerRequest:0.0} us/req), wrk core {result.LoadCoreBusy * 100:0}%" : string.Empty));
                     (results.TryGetValue((contender.Name, bytes), out var list) ? list : results[(contender.Name, bytes)] = []).Add(result);
                 }
             }
@@ -89,14 +90,21 @@ internal sealed class HitThroughput(BenchOptions options, StaticUpstream upstrea
         report.AppendLine($"Cache hits: wrk -t1 -c{options.Connections}, {options.Duration.TotalSeconds:0} s per run, {options.Rounds} rounds, contenders alternating; median of the rounds."
             + (options.Pin ? " Each server pinned to CPU 0, wrk to CPU 1." : " Not pinned."));
         report.AppendLine();
-        report.AppendLine("| object | contender | requests/s | p50 | p99 |");
-        report.AppendLine("|---|---|---:|---:|---:|");
+        // The CPU columns tell a server-bound run (server core near 100%) from one where wrk's core is
+        // saturated and every contender is held to what one wrk thread can take.
+        report.AppendLine(options.Pin
+            ? "| object | contender | requests/s | p50 | p99 | server core busy | server CPU per request | wrk core busy |"
+            : "| object | contender | requests/s | p50 | p99 |");
+        report.AppendLine(options.Pin ? "|---|---|---:|---:|---:|---:|---:|---:|" : "|---|---|---:|---:|---:|");
         foreach (var (label, bytes) in Sizes)
         {
             foreach (var contender in contenders)
             {
                 var runs = results[(contender.Name, bytes)];
-                report.AppendLine($"| {label} | {contender.Name} | {Median(runs, r => r.RequestsPerSecond):N0} | {Median(runs, r => r.P50Ms):0.000} ms | {Median(runs, r => r.P99Ms):0.000} ms |");
+                report.Append($"| {label} | {contender.Name} | {Median(runs, r => r.RequestsPerSecond):N0} | {Median(runs, r => r.P50Ms):0.000} ms | {Median(runs, r => r.P99Ms):0.000} ms |");
+                report.AppendLine(options.Pin
+                    ? $" {Median(runs, r => r.ServerCoreBusy) * 100:0}% | {Median(runs, r => r.ServerMicrosecondsPerRequest):0.0} us | {Median(runs, r => r.LoadCoreBusy) * 100:0}% |"
+                    : string.Empty);
             }
         }
 
