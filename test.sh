@@ -5,10 +5,11 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 
-# Debian packages the tests use: dig (dnsutils) asks the DNS responder; later issues add
-# postgresql, nginx, varnish and wrk here. node runs Terraform's HCL parser (deploy/check) for
-# EdgeCache.Deploy.Tests; Debian's nodejs and npm only when the machine has no node of its own.
-debs=(dnsutils)
+# Debian packages the tests use: dig (dnsutils) asks the DNS responder; postgresql's server
+# binaries run a throwaway cluster (initdb in a temporary folder, a free port) for the origin's
+# PostgreSQL stores. node runs Terraform's HCL parser (deploy/check) for EdgeCache.Deploy.Tests;
+# Debian's nodejs and npm only when the machine has no node of its own.
+debs=(dnsutils postgresql)
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   debs+=(nodejs npm)
 fi

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EdgeCache.Replication.Changes;
+using EdgeCache.Replication.Feed;
 
 namespace EdgeCache.Replication.Tests.Changes;
 
@@ -58,7 +59,7 @@ public abstract class ChangeLogContract : IAsyncLifetime
     protected static void AssertSame(IEnumerable<ChangeEntry> expected, IEnumerable<ChangeEntry> actual) =>
         Assert.Equal(expected.Select(Json), actual.Select(Json));
 
-    private static string Json(ChangeEntry entry) => JsonSerializer.Serialize(entry, ChangeLogJsonContext.Default.ChangeEntry);
+    private static string Json(ChangeEntry entry) => JsonSerializer.Serialize(entry, ReplicationJsonContext.Default.ChangeEntry);
 
     protected static async Task AppendSinglesAsync(IChangeLog log, int count, string prefix = "/a/")
     {

@@ -1,0 +1,28 @@
+namespace EdgeCache.Origin.Postgres;
+
+/// <summary>
+/// The schema, as numbered steps. A database is brought to the newest step at start, each step
+/// once, in order, in one transaction under an advisory lock, so origins starting together
+/// neither race nor see half a schema. Steps are only ever added, never edited.
+/// </summary>
+internal static class PostgresMigrations
+{
+    /// <summary>The steps, version 1 first.</summary>
+    public static readonly IReadOnlyList<string> Steps =
+    [
+        // 1: the change log. The single state row is what appenders lock, so seqs are gapless
+        // across origins; append_id lets a retried append find out whether its lost commit landed.
+        """
+        CREATE TABLE edgecache_log_state (
+            id int PRIMARY KEY CHECK (id = 1),
+            head bigint NOT NULL,
+            low_water_mark bigint NOT NULL);
+        INSERT INTO edgecache_log_state (id, head, low_water_mark) VALUES (1, 0, 1);
+        CREATE TABLE edgecache_log (
+            seq bigint PRIMARY KEY,
+            append_id uuid NOT NULL,
+            entry text NOT NULL);
+        CREATE INDEX edgecache_log_append_id ON edgecache_log (append_id);
+        """,
+    ];
+}
