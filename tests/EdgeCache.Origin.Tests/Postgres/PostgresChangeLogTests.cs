@@ -99,6 +99,26 @@ public sealed class PostgresChangeLogTests(PostgresCluster cluster) : ChangeLogC
     }
 
     [Fact]
+    public async Task An_append_whose_commit_answer_was_lost_is_retried_without_appending_twice()
+    {
+        var direct = await ConnectionStringAsync("lost-commit");
+        await using var relay = new CommitCuttingRelay(cluster.Port);
+        var throughRelay = new NpgsqlConnectionStringBuilder(direct) { Port = relay.Port }.ConnectionString;
+        var database = await PostgresDatabase.OpenAsync(new PostgresOptions { ConnectionString = throughRelay }, TimeProvider.System, NullLoggerFactory.Instance);
+        _databases.Add(database);
+        var log = Track(await PostgresChangeLog.OpenAsync(database, Retain, Time, NullLogger<PostgresChangeLog>.Instance));
+        await log.AppendAsync([Put("/first")]);
+
+        relay.ArmOnce();
+        var appended = await log.AppendAsync([Put("/x"), Put("/y")]);
+
+        Assert.Equal(1, relay.Cut);
+        Assert.Equal([2L, 3L], appended.Select(e => e.Seq));
+        Assert.Equal(3, log.Head);
+        Assert.Equal(["/first", "/x", "/y"], (await ReadAllAsync(log)).Select(e => e.Path));
+    }
+
+    [Fact]
     public async Task Migrating_twice_at_once_applies_each_step_once_and_a_newer_schema_is_refused()
     {
         var connectionString = await ConnectionStringAsync("migrated");
