@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using EdgeCache.Replication.Tests.Changes;
 using EdgeCache.Origin.Content;
 using EdgeCache.Replication.Changes;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -10,7 +11,7 @@ public sealed class ContentImporterTests : IDisposable
 {
     private readonly TestDirectory _data = new();
     private readonly TestDirectory _site = new();
-    private readonly ManualTime _time = new();
+    private readonly ManualTime _time = new(DateTimeOffset.UtcNow);
     private long _seq;
 
     public void Dispose()

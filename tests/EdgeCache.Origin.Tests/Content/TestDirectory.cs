@@ -33,18 +33,3 @@ internal sealed class TestDirectory : IDisposable
         }
     }
 }
-
-/// <summary>A clock the test moves by hand.</summary>
-internal sealed class ManualTime(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset _now = start;
-
-    public ManualTime()
-        : this(DateTimeOffset.UtcNow)
-    {
-    }
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
-}

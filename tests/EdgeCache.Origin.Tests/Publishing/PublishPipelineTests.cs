@@ -1,4 +1,5 @@
 using System.Text;
+using EdgeCache.Replication.Tests.Changes;
 using EdgeCache.Origin.Content;
 using EdgeCache.Origin.Publishing;
 using EdgeCache.Origin.Tests.Content;
