@@ -28,7 +28,6 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
     /// <summary>How old an unreferenced blob must be before <see cref="CollectGarbageAsync(CancellationToken)"/> deletes it.</summary>
     public static readonly TimeSpan DefaultGarbageGrace = TimeSpan.FromMinutes(1);
 
-    private const string DefaultContentType = "application/octet-stream";
     private const int CopyBufferSize = 81920;
 
     private readonly string _blobDirectory;
@@ -274,7 +273,7 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
     public async Task ApplyAsync(IReadOnlyList<ChangeEntry> changes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        Validate(changes);
+        ManifestChanges.Validate(changes);
 
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -293,7 +292,7 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
                 switch (change.Op)
                 {
                     case ChangeOps.Put:
-                        var item = ToItem(change);
+                        var item = ManifestChanges.ToItem(change);
                         if (!File.Exists(BlobPath(item.Hash)))
                         {
                             // The log is the truth, so the put still applies; but readers will find no body.
@@ -397,67 +396,6 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
     public void Dispose() => _gate.Dispose();
 
     private string BlobPath(string hash) => Path.Combine(_blobDirectory, hash[..2], hash);
-
-    private static void Validate(IReadOnlyList<ChangeEntry> changes)
-    {
-        long previous = 0;
-        for (var i = 0; i < changes.Count; i++)
-        {
-            var change = changes[i] ?? throw new ArgumentException($"change #{i} is null", nameof(changes));
-            if (change.Seq <= 0)
-            {
-                throw new ArgumentException($"change #{i} has no seq; append it to the change log first", nameof(changes));
-            }
-
-            if (change.Seq <= previous)
-            {
-                throw new ArgumentException($"change #{i} (seq {change.Seq}) does not follow seq {previous}", nameof(changes));
-            }
-
-            previous = change.Seq;
-            if (!ChangeOps.IsKnown(change.Op))
-            {
-                throw new ArgumentException($"change seq {change.Seq} has an unknown op '{change.Op}'", nameof(changes));
-            }
-
-            if (change.Op is not (ChangeOps.Put or ChangeOps.Delete))
-            {
-                continue;
-            }
-
-            if (!ContentPath.TryNormalize(change.Path, out _, out var error))
-            {
-                throw new ArgumentException($"change seq {change.Seq}: {error}", nameof(changes));
-            }
-
-            if (change.Op == ChangeOps.Put)
-            {
-                if (!TryParseETag(change.ETag, out _))
-                {
-                    throw new ArgumentException($"change seq {change.Seq}: the etag is not a quoted SHA-256 hash", nameof(changes));
-                }
-
-                if (change.Size is null or < 0)
-                {
-                    throw new ArgumentException($"change seq {change.Seq}: a put needs a size", nameof(changes));
-                }
-            }
-        }
-    }
-
-    private static ContentItem ToItem(ChangeEntry change)
-    {
-        TryParseETag(change.ETag, out var hash);
-        return new ContentItem(
-            change.Path!,
-            hash,
-            change.Size!.Value,
-            string.IsNullOrEmpty(change.ContentType) ? DefaultContentType : change.ContentType,
-            change.Tags is { } tags ? [.. tags] : [],
-            change.CacheControl,
-            change.At,
-            change.Seq);
-    }
 
     private static async Task<Snapshot> LoadAsync(string manifestPath, CancellationToken ct)
     {
@@ -603,4 +541,5 @@ internal sealed record ManifestDocument(long AppliedSeq, IReadOnlyList<ContentIt
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ManifestDocument))]
+[JsonSerializable(typeof(ContentItem))]
 internal sealed partial class ContentJsonContext : JsonSerializerContext;

@@ -24,5 +24,33 @@ internal static class PostgresMigrations
             entry text NOT NULL);
         CREATE INDEX edgecache_log_append_id ON edgecache_log (append_id);
         """,
+
+        // 2: content. Blobs by SHA-256; pins keep the collector off blobs a publish is about to
+        // reference, whichever origin runs it; the manifest keeps a deleted path as a row without
+        // a hash (a tombstone) so an origin refreshing from a seq sees the delete.
+        """
+        CREATE TABLE edgecache_blobs (
+            hash text PRIMARY KEY,
+            size bigint NOT NULL,
+            data bytea NOT NULL,
+            written_at timestamptz NOT NULL);
+        CREATE TABLE edgecache_blob_pins (
+            lease uuid NOT NULL,
+            hash text NOT NULL,
+            pinned_at timestamptz NOT NULL,
+            PRIMARY KEY (lease, hash));
+        CREATE INDEX edgecache_blob_pins_hash ON edgecache_blob_pins (hash);
+        CREATE TABLE edgecache_manifest_state (
+            id int PRIMARY KEY CHECK (id = 1),
+            applied_seq bigint NOT NULL);
+        INSERT INTO edgecache_manifest_state (id, applied_seq) VALUES (1, 0);
+        CREATE TABLE edgecache_manifest (
+            path text PRIMARY KEY,
+            seq bigint NOT NULL,
+            hash text,
+            item text);
+        CREATE INDEX edgecache_manifest_seq ON edgecache_manifest (seq);
+        CREATE INDEX edgecache_manifest_hash ON edgecache_manifest (hash);
+        """,
     ];
 }
