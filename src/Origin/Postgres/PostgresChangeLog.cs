@@ -15,28 +15,25 @@ namespace EdgeCache.Origin.Postgres;
 /// notification be lost or the listening connection be down, by reading the head every
 /// <see cref="PostgresOptions.PollInterval"/>.
 /// </summary>
-public sealed partial class PostgresChangeLog : IChangeLog
+public sealed class PostgresChangeLog : IChangeLog
 {
-    /// <summary>The notification channel; the payload is "schema head".</summary>
+    /// <summary>The notification channel; the payload is the new head.</summary>
     internal const string Channel = "edgecache_log";
 
     private readonly PostgresDatabase _db;
     private readonly long _retain;
     private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
-    private Task _following = Task.CompletedTask;
+    private PostgresListener? _listener;
     private TaskCompletionSource _advanced = NewSignal();
     private long _head;
     private long _lowWaterMark;
     private volatile bool _disposed;
 
-    private PostgresChangeLog(PostgresDatabase db, long retain, TimeProvider time, ILogger logger)
+    private PostgresChangeLog(PostgresDatabase db, long retain, TimeProvider time)
     {
         _db = db;
         _retain = retain;
         _time = time;
-        _logger = logger;
     }
 
     /// <inheritdoc />
@@ -51,9 +48,9 @@ public sealed partial class PostgresChangeLog : IChangeLog
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentOutOfRangeException.ThrowIfLessThan(retain, 1);
-        var log = new PostgresChangeLog(db, retain, time, logger);
+        var log = new PostgresChangeLog(db, retain, time);
         await db.Retry.RunAsync("reading the change log's head", (_, ct) => log.RefreshAsync(ct), cancellationToken);
-        log._following = log.FollowAsync();
+        log._listener = new PostgresListener(db, Channel, log.HeardAsync, logger);
         return log;
     }
 
@@ -176,9 +173,11 @@ public sealed partial class PostgresChangeLog : IChangeLog
         }
 
         _disposed = true;
-        await _stopping.CancelAsync();
-        await _following;
-        _stopping.Dispose();
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync();
+        }
+
         // Waiters see the disposal rather than hang.
         Interlocked.Exchange(ref _advanced, NewSignal()).TrySetResult();
     }
@@ -210,16 +209,14 @@ public sealed partial class PostgresChangeLog : IChangeLog
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        // The notification goes out with the commit, and only if it commits.
-        await using (var update = new NpgsqlCommand(
-            "UPDATE edgecache_log_state SET head = @head WHERE id = 1; SELECT pg_notify(@channel, current_schema() || ' ' || @head::text)",
-            connection,
-            transaction))
+        await using (var update = new NpgsqlCommand("UPDATE edgecache_log_state SET head = @head WHERE id = 1", connection, transaction))
         {
             update.Parameters.AddWithValue("head", last);
-            update.Parameters.AddWithValue("channel", Channel);
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
+
+        // The notification goes out with the commit, and only if it commits.
+        await PostgresListener.NotifyAsync(connection, transaction, Channel, last.ToString(CultureInfo.InvariantCulture), cancellationToken);
 
         await transaction.CommitAsync(cancellationToken);
         return appended;
@@ -265,89 +262,22 @@ public sealed partial class PostgresChangeLog : IChangeLog
     private async Task<bool> RefreshAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _db.DataSource.OpenConnectionAsync(cancellationToken);
-        await RefreshAsync(connection, cancellationToken);
-        return true;
-    }
-
-    private async Task RefreshAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
         var (head, low) = await ReadStateAsync(connection, null, forUpdate: false, cancellationToken);
         RaiseLowWaterMark(low);
         Advance(head);
+        return true;
     }
 
-    /// <summary>Listens for other origins' appends and polls as a fallback; reconnects after failures until disposed.</summary>
-    private async Task FollowAsync()
+    /// <summary>A notification ("head") or a poll: raise the head to what it says, or to what the database says.</summary>
+    private async Task HeardAsync(string? payload, CancellationToken cancellationToken)
     {
-        await Task.Yield();
-        var stopping = _stopping.Token;
-        var failing = false;
-        var delay = TimeSpan.FromMilliseconds(100);
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await _db.DataSource.OpenConnectionAsync(stopping);
-                connection.Notification += OnNotification;
-                await using (var listen = new NpgsqlCommand("LISTEN " + Channel, connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stopping);
-                }
-
-                // Whatever was appended before LISTEN took effect is read here.
-                await RefreshAsync(connection, stopping);
-                if (failing)
-                {
-                    failing = false;
-                    LogFollowingAgain(_logger);
-                }
-
-                delay = TimeSpan.FromMilliseconds(100);
-                while (true)
-                {
-                    if (!await connection.WaitAsync(_db.Options.PollInterval, stopping))
-                    {
-                        await RefreshAsync(connection, stopping);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception failure) when (failure is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
-            {
-                if (!failing)
-                {
-                    failing = true;
-                    LogFollowFailed(_logger, failure.Message);
-                }
-
-                try
-                {
-                    await Task.Delay(delay, stopping);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _db.Options.PollInterval.Ticks));
-            }
-        }
-    }
-
-    private void OnNotification(object sender, NpgsqlNotificationEventArgs notification)
-    {
-        // "schema head": another schema's log (another fleet on the same database) is not ours.
-        var payload = notification.Payload;
-        var space = payload.LastIndexOf(' ');
-        if (space > 0
-            && payload.AsSpan(0, space).SequenceEqual(_db.Schema)
-            && long.TryParse(payload.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var head))
+        if (payload is not null && long.TryParse(payload, NumberStyles.None, CultureInfo.InvariantCulture, out var head))
         {
             Advance(head);
+            return;
         }
+
+        await RefreshAsync(cancellationToken);
     }
 
     /// <summary>Raises the head (never lowers it) and wakes the waiters.</summary>
@@ -384,9 +314,4 @@ public sealed partial class PostgresChangeLog : IChangeLog
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the PostgreSQL notifications of the change log: {Reason}; reconnecting")]
-    private static partial void LogFollowFailed(ILogger logger, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Following the PostgreSQL change log's notifications again")]
-    private static partial void LogFollowingAgain(ILogger logger);
 }
