@@ -52,5 +52,23 @@ internal static class PostgresMigrations
         CREATE INDEX edgecache_manifest_seq ON edgecache_manifest (seq);
         CREATE INDEX edgecache_manifest_hash ON edgecache_manifest (hash);
         """,
+
+        // 3: the fleet. Each origin writes only its own rows (what it observed of each edge), so
+        // origins never contend; every origin reads the others' rows and merges them.
+        """
+        CREATE TABLE edgecache_fleet (
+            edge_id text NOT NULL,
+            origin_id uuid NOT NULL,
+            region text NOT NULL,
+            endpoint text,
+            applied bigint NOT NULL,
+            last_seen timestamptz NOT NULL,
+            open_streams int NOT NULL,
+            hits bigint,
+            misses bigint,
+            entries bigint,
+            bytes bigint,
+            PRIMARY KEY (edge_id, origin_id));
+        """,
     ];
 }

@@ -4,7 +4,9 @@ namespace EdgeCache.Replication.Fleet;
 /// The origin's fleet: every edge that opened the feed or acked, with its applied seq, when it
 /// was last seen and its cache counters. An edge is connected while a feed stream of it is open
 /// and it was seen (feed connect or ack) within <see cref="MissedHeartbeats"/> heartbeat intervals.
-/// Mutating admin calls wait here for the connected edges to apply their seq.
+/// Mutating admin calls wait here for the connected edges to apply their seq. Origins that share
+/// a fleet (PostgreSQL) publish their <see cref="Observations"/> and merge each other's with
+/// <see cref="MergePeers"/>, so a wait on one origin sees the acks another received.
 /// </summary>
 public sealed class FleetRegistry
 {
@@ -16,6 +18,9 @@ public sealed class FleetRegistry
     private readonly TimeProvider _time;
     private readonly TimeSpan _silence;
     private TaskCompletionSource _changed = NewSignal();
+
+    /// <summary>Raised, outside the registry's lock, after this origin observed an edge: a stream opened or closed, or an ack.</summary>
+    public event Action? Observed;
 
     /// <summary>A registry judging silence by <paramref name="heartbeatInterval"/> on <paramref name="time"/>.</summary>
     public FleetRegistry(TimeProvider time, TimeSpan heartbeatInterval)
@@ -39,10 +44,12 @@ public sealed class FleetRegistry
             edge.Endpoint = endpoint;
             edge.Applied = applied;
             edge.LastSeen = _time.GetUtcNow();
+            edge.LocalSeen = edge.LastSeen;
             edge.OpenStreams++;
         }
 
         Signal();
+        Observed?.Invoke();
         return new StreamLease(this, edge);
     }
 
@@ -57,7 +64,58 @@ public sealed class FleetRegistry
             edge.Endpoint = ack.Endpoint ?? edge.Endpoint;
             edge.Applied = Math.Max(edge.Applied, ack.Applied);
             edge.LastSeen = _time.GetUtcNow();
+            edge.LocalSeen = edge.LastSeen;
             edge.Stats = ack.Stats ?? edge.Stats;
+        }
+
+        Signal();
+        Observed?.Invoke();
+    }
+
+    /// <summary>What this origin itself saw of every edge it has seen: its part of a shared fleet.</summary>
+    public IReadOnlyList<EdgeObservation> Observations()
+    {
+        lock (_lock)
+        {
+            return [.. _edges.Values
+                .Where(e => e.LocalSeen is not null)
+                .Select(e => new EdgeObservation(e.Id, e.Region, e.Endpoint, e.Applied, e.LocalSeen!.Value, e.OpenStreams, e.Stats))];
+        }
+    }
+
+    /// <summary>
+    /// Takes in what the other origins of a shared fleet observed (any number per edge): the
+    /// freshest observation of an edge wins over an older one here, and the streams open on peers
+    /// that saw the edge within the silence count towards its being connected.
+    /// </summary>
+    public void MergePeers(IReadOnlyList<EdgeObservation> peers)
+    {
+        ArgumentNullException.ThrowIfNull(peers);
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            foreach (var edge in _edges.Values)
+            {
+                edge.PeerStreams = 0;
+            }
+
+            foreach (var peer in peers)
+            {
+                var edge = Find(peer.Id);
+                if (now - peer.LastSeen <= _silence)
+                {
+                    edge.PeerStreams += peer.OpenStreams;
+                }
+
+                if (peer.LastSeen > edge.LastSeen)
+                {
+                    edge.Region = peer.Region;
+                    edge.Endpoint = peer.Endpoint ?? edge.Endpoint;
+                    edge.Applied = peer.Applied;
+                    edge.LastSeen = peer.LastSeen;
+                    edge.Stats = peer.Stats ?? edge.Stats;
+                }
+            }
         }
 
         Signal();
@@ -128,7 +186,7 @@ public sealed class FleetRegistry
                 }
 
                 pending.Add(edge.Id);
-                if (edge.OpenStreams > 0)
+                if (edge.OpenStreams + edge.PeerStreams > 0)
                 {
                     open++;
                 }
@@ -160,6 +218,7 @@ public sealed class FleetRegistry
         }
 
         Signal();
+        Observed?.Invoke();
     }
 
     private void Signal() => Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();

@@ -155,6 +155,66 @@ public sealed class FleetRegistryTests
 
     private EdgeReport Edge(string id, long head = 0) => Assert.Single(_fleet.Report(head).Edges, e => e.Id == id);
 
+    [Fact]
+    public async Task A_wait_on_this_origin_ends_when_a_peer_reports_that_its_edge_applied_the_seq()
+    {
+        using var local = _fleet.Connect("here", "eu", null, 9);
+        _fleet.MergePeers([new EdgeObservation("there", "us", "http://127.0.1.2:80", 9, _time.GetUtcNow(), 1, null)]);
+        Assert.True(Edge("there", head: 9).Connected);
+
+        var waiting = _fleet.WaitForAsync(10, Patience, CancellationToken.None);
+        _fleet.Ack(Ack("here", 10));
+        Assert.False(waiting.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        _fleet.MergePeers([new EdgeObservation("there", "us", "http://127.0.1.2:80", 10, _time.GetUtcNow(), 1, new CacheCounters(1, 2, 3, 4))]);
+
+        var report = await waiting.WaitAsync(Patience);
+        Assert.Equal(["here", "there"], report.Acked);
+        Assert.Empty(report.Pending);
+        Assert.Equal(1, Edge("there", head: 10).Hits);
+    }
+
+    [Fact]
+    public void A_peer_observation_counts_while_fresh_and_an_older_one_changes_nothing()
+    {
+        _fleet.Ack(Ack("e1", 7));
+        _fleet.MergePeers([new EdgeObservation("e1", "eu", null, 3, _time.GetUtcNow() - TimeSpan.FromSeconds(1), 1, null)]);
+
+        var edge = Edge("e1", head: 10);
+        Assert.Equal(7, edge.Applied);
+        Assert.True(edge.Connected);
+
+        // The origin that had its stream died and its report went stale; another origin saw the edge
+        // just now without a stream: the edge is seen, but its dead origin's stream no longer counts.
+        _time.Advance(Interval * FleetRegistry.MissedHeartbeats + TimeSpan.FromSeconds(1));
+        _fleet.MergePeers(
+        [
+            new EdgeObservation("e1", "eu", null, 3, _time.GetUtcNow() - Interval * 10, 1, null),
+            new EdgeObservation("e1", "eu", null, 8, _time.GetUtcNow(), 0, null),
+        ]);
+        edge = Edge("e1", head: 10);
+        Assert.Equal(8, edge.Applied);
+        Assert.False(edge.Connected);
+    }
+
+    [Fact]
+    public void Observations_are_what_this_origin_saw_itself_and_each_one_is_announced()
+    {
+        var announced = 0;
+        _fleet.Observed += () => announced++;
+        using (_fleet.Connect("mine", "eu", null, 4))
+        {
+            _fleet.Ack(Ack("mine", 5));
+        }
+
+        _fleet.MergePeers([new EdgeObservation("theirs", "us", null, 9, _time.GetUtcNow(), 1, null)]);
+
+        var observed = Assert.Single(_fleet.Observations());
+        Assert.Equal(("mine", 5L, 0), (observed.Id, observed.Applied, observed.OpenStreams));
+        Assert.Equal(3, announced);
+        Assert.Equal(2, _fleet.Report(9).Edges.Count);
+    }
+
     private static AckReport Ack(string id, long applied, CacheCounters? stats = null, string region = "eu")
         => new(id, region, null, applied, stats);
 }
