@@ -2,6 +2,7 @@ using System.CommandLine;
 using EdgeCache.Cli.Options;
 using EdgeCache.Cli.Rendering;
 using EdgeCache.Origin.Hosting;
+using EdgeCache.Origin.Postgres;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
 
@@ -17,15 +18,22 @@ internal static class OriginCommand
         var token = new Option<string>("--token") { Description = "Bearer token of the admin API; without one the admin API is off. Env: EDGECACHE_TOKEN." };
         var content = new Option<string>("--content") { Description = "Directory tree to import at start; only changed files become changes. Env: EDGECACHE_CONTENT." };
         var config = new Option<FileInfo>("--config") { Description = "JSON config file with an Origin section (cache policies per prefix, limits). Env: EDGECACHE_CONFIG." };
+        var postgres = new Option<string>("--postgres")
+        {
+            Description = "Npgsql connection string of a PostgreSQL shared by several origins: content, change log, fleet and acks live there "
+                + "(--data then only caches blob bodies). Without it, everything is in --data. Env: EDGECACHE_POSTGRES.",
+        };
 
         var command = new Command("origin", """
             Run the origin: the master that stores content, logs every change and serves the admin API.
 
             Example:
               edgecache origin --listen http://127.0.0.1:7000 --data /var/lib/edgecache --token s3cret --content ./site
+              edgecache origin --listen http://10.0.0.5:7000 --data /var/cache/edgecache --token s3cret \
+                --postgres "Host=db.internal;Username=edgecache;Password=...;Database=edgecache"
             """)
         {
-            listen, data, token, content, config,
+            listen, data, token, content, config, postgres,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -36,6 +44,7 @@ internal static class OriginCommand
             CommandSettings.Put(settings, OriginOptions.SectionName, nameof(OriginOptions.Data), source.Get(data));
             CommandSettings.Put(settings, OriginOptions.SectionName, nameof(OriginOptions.Token), source.Get(token));
             CommandSettings.Put(settings, OriginOptions.SectionName, nameof(OriginOptions.Content), source.Get(content));
+            CommandSettings.Put(settings, OriginOptions.SectionName + ":" + nameof(OriginOptions.Postgres), nameof(PostgresOptions.ConnectionString), source.Get(postgres));
             var configPath = OptionSource.ConfigFile(parse, config);
 
             WebApplication app;

@@ -329,6 +329,9 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
         }
     }
 
+    /// <summary>Nothing to do: one process owns a data directory, so its manifest is the stored one.</summary>
+    public Task RefreshAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     /// <summary>Collects with <see cref="DefaultGarbageGrace"/>.</summary>
     public Task<int> CollectGarbageAsync(CancellationToken cancellationToken = default) =>
         CollectGarbageAsync(DefaultGarbageGrace, cancellationToken);

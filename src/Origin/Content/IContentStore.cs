@@ -51,6 +51,12 @@ public interface IContentStore
     /// <summary>Applies put and delete changes (others are ignored) to the manifest, durably, in order; entries at or below <see cref="AppliedSeq"/> are skipped.</summary>
     Task ApplyAsync(IReadOnlyList<ChangeEntry> changes, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Brings this process's view of the manifest up to the stored one, which other origins sharing
+    /// the store may have moved; nothing to do for a store only this process writes.
+    /// </summary>
+    Task RefreshAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Deletes blobs no manifest item references (and stale temp files); returns how many.</summary>
     Task<int> CollectGarbageAsync(CancellationToken cancellationToken = default);
 }

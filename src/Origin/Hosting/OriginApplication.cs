@@ -1,5 +1,6 @@
 using EdgeCache.Origin.Admin;
 using EdgeCache.Origin.Content;
+using EdgeCache.Origin.Postgres;
 using EdgeCache.Origin.Publishing;
 using EdgeCache.Origin.Replication;
 using EdgeCache.Origin.Serving;
@@ -64,11 +65,37 @@ public static partial class OriginApplication
             logging?.Invoke(log);
         });
         var data = Path.GetFullPath(options.Data);
-        var store = await FileContentStore.OpenAsync(data, time, loggers.CreateLogger<FileContentStore>(), cancellationToken);
-        options.Log.Directory = Path.Combine(data, "log");
-        var log = await FileChangeLog.OpenAsync(options.Log, time, loggers.CreateLogger<FileChangeLog>(), cancellationToken);
+        IContentStore store;
+        IChangeLog log;
+        if (options.Postgres.ConnectionString is { Length: > 0 })
+        {
+            var database = await PostgresDatabase.OpenAsync(options.Postgres, time, loggers, cancellationToken);
+            store = await PostgresContentStore.OpenAsync(database, Path.Combine(data, "cache"), time, loggers.CreateLogger<PostgresContentStore>(), cancellationToken);
+            log = await PostgresChangeLog.OpenAsync(database, options.Log.Retain, time, loggers.CreateLogger<PostgresChangeLog>(), cancellationToken);
+            var opened = log;
+            // Resolved before the log, so the container disposes the connections after the log stopped listening.
+            services.AddSingleton(_ => database);
+            services.AddSingleton<IChangeLog>(provider =>
+            {
+                provider.GetRequiredService<PostgresDatabase>();
+                return opened;
+            });
+            services.AddSingleton<IPublishLock>(provider => new PostgresPublishLock(provider.GetRequiredService<PostgresDatabase>()));
+            services.AddHostedService<PostgresFleet>();
+            services.AddHostedService<PostgresLogFollower>();
+            LogSharedState(loggers.CreateLogger(typeof(OriginApplication).FullName!), database.Schema);
+        }
+        else
+        {
+            store = await FileContentStore.OpenAsync(data, time, loggers.CreateLogger<FileContentStore>(), cancellationToken);
+            options.Log.Directory = Path.Combine(data, "log");
+            log = await FileChangeLog.OpenAsync(options.Log, time, loggers.CreateLogger<FileChangeLog>(), cancellationToken);
+            var opened = log;
+            services.AddSingleton<IChangeLog>(_ => opened);
+            services.AddSingleton<IPublishLock, LocalPublishLock>();
+        }
+
         services.AddSingleton<IContentStore>(store);
-        services.AddSingleton<IChangeLog>(_ => log);
         services.AddSingleton<PublishPipeline>();
         services.AddSingleton<PublishBatches>();
         services.AddSingleton<OriginMaintenance>();
@@ -81,7 +108,7 @@ public static partial class OriginApplication
 
         var app = builder.Build();
         var pipeline = app.Services.GetRequiredService<PublishPipeline>();
-        await pipeline.RecoverAsync(cancellationToken);
+        await pipeline.SyncAsync(cancellationToken);
         if (options.Content is not null)
         {
             await ImportAsync(app, pipeline, store, options.Content, cancellationToken);
@@ -159,6 +186,9 @@ public static partial class OriginApplication
             throw new OptionsValidationException(OriginOptions.SectionName, typeof(OriginOptions), failures);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Content, change log and fleet are in PostgreSQL (schema {Schema}), shared with every origin on it")]
+    private static partial void LogSharedState(ILogger logger, string schema);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Imported {Count} changed file(s) from {Directory}; now at seq {Seq}")]
     private static partial void LogImported(ILogger logger, int count, string directory, long seq);

@@ -1,3 +1,4 @@
+using EdgeCache.Origin.Postgres;
 using EdgeCache.Replication.Changes;
 
 namespace EdgeCache.Origin.Hosting;
@@ -11,8 +12,14 @@ public sealed class OriginOptions
     /// <summary>Where edges and operators connect, e.g. <c>http://127.0.0.1:7000</c>; port 0 picks a free port.</summary>
     public string Listen { get; set; } = "http://127.0.0.1:7000";
 
-    /// <summary>Folder holding blobs, the manifest and the change log.</summary>
+    /// <summary>Folder holding blobs, the manifest and the change log; with <see cref="Postgres"/>, the cache of blob bodies this origin served.</summary>
     public string Data { get; set; } = string.Empty;
+
+    /// <summary>
+    /// PostgreSQL shared by several origins (<c>Origin:Postgres:ConnectionString</c>, <c>--postgres</c>): content,
+    /// change log, fleet and acks live there, so any origin can take the place of another. Unset: files under <see cref="Data"/>.
+    /// </summary>
+    public PostgresOptions Postgres { get; set; } = new();
 
     /// <summary>Bearer token of the admin API; unset turns the admin API off (never open).</summary>
     public string? Token { get; set; }
@@ -25,7 +32,7 @@ public sealed class OriginOptions
 
     /// <summary>
     /// The change log (<c>Origin:Log:Retain</c>, <c>SegmentBytes</c>, <c>CachedEntries</c>); its
-    /// directory is always <c>&lt;Data&gt;/log</c>.
+    /// directory is always <c>&lt;Data&gt;/log</c>. On PostgreSQL only <c>Retain</c> applies.
     /// </summary>
     public ChangeLogOptions Log { get; set; } = new();
 

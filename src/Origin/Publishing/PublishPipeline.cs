@@ -7,7 +7,8 @@ namespace EdgeCache.Origin.Publishing;
 /// <summary>
 /// The one way content changes: blobs are written first (outside the lock; they are
 /// content-addressed, so a crash leaves at most an unreferenced blob), then under one lock
-/// the changes are appended to the durable log and applied to the manifest in the same order.
+/// the changes are appended to the durable log and applied to the manifest in the same order
+/// (<see cref="IPublishLock"/>: across origins when they share PostgreSQL).
 /// A call returns once its changes are in the log and applied; only then are they published to
 /// the feed (<see cref="PublishedHead"/>). After a crash the log is replayed onto the manifest.
 /// </summary>
@@ -17,13 +18,14 @@ internal sealed partial class PublishPipeline
     private readonly IContentStore _store;
     private readonly PublishedHead _published;
     private readonly ILogger<PublishPipeline> _logger;
-    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly IPublishLock _lock;
 
-    public PublishPipeline(IChangeLog log, IContentStore store, PublishedHead published, ILogger<PublishPipeline> logger)
+    public PublishPipeline(IChangeLog log, IContentStore store, PublishedHead published, IPublishLock publishLock, ILogger<PublishPipeline> logger)
     {
         _log = log;
         _store = store;
         _published = published;
+        _lock = publishLock;
         _logger = logger;
     }
 
@@ -113,41 +115,48 @@ internal sealed partial class PublishPipeline
     /// <summary>Under the lock: decides the changes (null: none), appends them durably, applies them to the manifest.</summary>
     private async Task<IReadOnlyList<ChangeEntry>?> AppendAndApplyAsync(Func<IReadOnlyList<ChangeEntry>?> decide, CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            if (decide() is not { } changes)
-            {
-                return null;
-            }
+        await using var held = await _lock.AcquireAsync(cancellationToken);
 
-            // Past this point the change is committed whatever the caller does: no cancellation.
-            var appended = await _log.AppendAsync(changes, CancellationToken.None);
-
-            // An earlier change whose manifest write failed is in the log but not applied: it goes
-            // first, or the store would skip past it for good.
-            await CatchUpAsync(appended[0].Seq - 1, CancellationToken.None);
-            await _store.ApplyAsync(appended, CancellationToken.None);
-            _published.Advance(appended[^1].Seq);
-            LogCommitted(_logger, appended.Count, appended[0].Seq, appended[^1].Seq);
-            return appended;
-        }
-        finally
+        // What other origins on a shared store published, and any change logged but not applied
+        // (an origin that died between the two), is in the manifest before anything is decided on it.
+        await CatchUpAllAsync(cancellationToken);
+        if (decide() is not { } changes)
         {
-            _lock.Release();
+            return null;
         }
+
+        // Past this point the change is committed whatever the caller does: no cancellation.
+        var appended = await _log.AppendAsync(changes, CancellationToken.None);
+
+        // An earlier change whose manifest write failed is in the log but not applied: it goes
+        // first, or the store would skip past it for good.
+        await CatchUpAsync(appended[0].Seq - 1, CancellationToken.None);
+        await _store.ApplyAsync(appended, CancellationToken.None);
+        _published.Advance(appended[^1].Seq);
+        LogCommitted(_logger, appended.Count, appended[0].Seq, appended[^1].Seq);
+        return appended;
     }
 
-    /// <summary>Brings the manifest up to the log after a crash between append and apply, and publishes it; run before the feed opens.</summary>
-    public async Task RecoverAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Under the lock, brings the manifest up to everything logged (by any origin sharing the store,
+    /// or by this one before a crash between append and apply) and publishes it to the feed. Run
+    /// before the feed opens, and on PostgreSQL whenever the shared log moves.
+    /// </summary>
+    public async Task SyncAsync(CancellationToken cancellationToken)
     {
-        var replayed = await CatchUpAsync(_log.Head, cancellationToken);
+        await using var held = await _lock.AcquireAsync(cancellationToken);
+        await CatchUpAllAsync(cancellationToken);
+        _published.Advance(_store.AppliedSeq);
+    }
+
+    private async Task CatchUpAllAsync(CancellationToken cancellationToken)
+    {
+        await _store.RefreshAsync(cancellationToken);
+        var replayed = await CatchUpAsync(long.MaxValue, cancellationToken);
         if (replayed > 0)
         {
             LogReplayed(_logger, replayed, _store.AppliedSeq);
         }
-
-        _published.Advance(_store.AppliedSeq);
     }
 
     /// <summary>Applies the logged changes the store has not applied, up to <paramref name="seq"/>; returns how many.</summary>

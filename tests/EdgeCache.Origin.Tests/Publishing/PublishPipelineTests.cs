@@ -22,7 +22,7 @@ public sealed class PublishPipelineTests : IAsyncLifetime
     {
         _store = await FileContentStore.OpenAsync(_data.Path, _time, NullLogger<FileContentStore>.Instance);
         _log = await FileChangeLog.OpenAsync(new ChangeLogOptions { Directory = _data.Combine("log") }, _time, NullLogger<FileChangeLog>.Instance);
-        _pipeline = new PublishPipeline(_log, _store, _published, NullLogger<PublishPipeline>.Instance);
+        _pipeline = new PublishPipeline(_log, _store, _published, new LocalPublishLock(), NullLogger<PublishPipeline>.Instance);
     }
 
     public async Task DisposeAsync()
@@ -65,7 +65,7 @@ public sealed class PublishPipelineTests : IAsyncLifetime
     {
         await _log.AppendAsync([await PutChangeAsync("/logged.txt", "logged")]);
 
-        await _pipeline.RecoverAsync(CancellationToken.None);
+        await _pipeline.SyncAsync(CancellationToken.None);
 
         Assert.NotNull(_store.Get("/logged.txt"));
         Assert.Equal(1, _published.Seq);
