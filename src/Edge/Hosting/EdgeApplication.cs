@@ -106,7 +106,9 @@ public static class EdgeApplication
             .AddTransforms<BackendShieldTransformProvider>();
         if (options.Upstream is not null)
         {
-            proxy.LoadFromMemory([DefaultUpstream.Route()], [DefaultUpstream.Cluster(options.Upstream)]);
+            // Upstreams that are the origins (the default) answer the feed protocol's health check.
+            var healthPath = options.Upstream == options.Origin ? FeedProtocol.HealthPath : null;
+            proxy.LoadFromMemory([DefaultUpstream.Route()], [DefaultUpstream.Cluster(Upstreams(options.Upstream), healthPath)]);
         }
 
         var app = builder.Build();
@@ -133,10 +135,10 @@ public static class EdgeApplication
             ValidateFollowing(options);
         }
 
-        if (options.Upstream is not null && !IsHttpUrl(options.Upstream))
+        if (options.Upstream is not null && Upstreams(options.Upstream).FirstOrDefault(u => !IsHttpUrl(u)) is { } invalid)
         {
             throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions),
-                [$"upstream '{options.Upstream}' is not an absolute http:// or https:// URL"]);
+                [$"upstream '{invalid}' is not an absolute http:// or https:// URL"]);
         }
 
         if (options.Upstream is null && !reverseProxy.GetSection("Routes").GetChildren().Any())
@@ -156,12 +158,21 @@ public static class EdgeApplication
         }
     }
 
+    /// <summary>The URLs of a comma-separated upstream (the origins, by default).</summary>
+    private static string[] Upstreams(string upstream) => upstream.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     private static void ValidateFollowing(EdgeOptions options)
     {
         var failures = new List<string>();
-        if (!IsHttpUrl(options.Origin))
+        var origins = options.Origin!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (origins.Length == 0)
         {
-            failures.Add($"origin '{options.Origin}' is not an absolute http:// or https:// URL");
+            failures.Add("no origin URL: give --origin URL (or URL1,URL2)");
+        }
+
+        foreach (var origin in origins.Where(o => !IsHttpUrl(o)))
+        {
+            failures.Add($"origin '{origin}' is not an absolute http:// or https:// URL");
         }
 
         if (string.IsNullOrEmpty(options.Token))

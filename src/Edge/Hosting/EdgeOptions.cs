@@ -95,10 +95,17 @@ public sealed class EdgeOptions
     public bool ForwardSurrogateKeys { get; set; }
 
     /// <summary>
-    /// The origin whose change feed this edge follows (DESIGN.md, publish path); unset for a plain
-    /// caching reverse proxy. Also the default upstream when <see cref="Upstream"/> is unset.
+    /// The origin whose change feed this edge follows (DESIGN.md, publish path), or several origins
+    /// sharing PostgreSQL, comma-separated, in order of preference: the edge fails over between them.
+    /// Unset for a plain caching reverse proxy. Also the default upstream when <see cref="Upstream"/> is unset.
     /// </summary>
     public string? Origin { get; set; }
+
+    /// <summary>The URLs <see cref="Origin"/> lists; empty when unset. Validated at start.</summary>
+    public IReadOnlyList<Uri> OriginUrls()
+        => Origin is null
+            ? []
+            : [.. Origin.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(url => new Uri(url, UriKind.Absolute))];
 
     /// <summary>The region this edge serves, reported to the origin (1 to 64 of <c>A-Z a-z 0-9 . _ -</c>).</summary>
     public string Region { get; set; } = "default";

@@ -70,7 +70,7 @@ internal sealed partial class FeedSubscriber : BackgroundService
         };
         var client = new FeedClient(http, new FeedClientOptions
         {
-            Origin = new Uri(_options.Origin!),
+            Origins = _options.OriginUrls(),
             Token = _options.Token!,
             EdgeId = _options.Id,
             Region = _options.Region,

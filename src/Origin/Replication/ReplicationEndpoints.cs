@@ -20,7 +20,7 @@ namespace EdgeCache.Origin.Replication;
 
 /// <summary>
 /// What edges call (<see cref="FeedProtocol"/>): the change feed, acks and the manifest, all
-/// behind the bearer token like the admin API.
+/// behind the bearer token like the admin API; and the health check, open to all.
 /// </summary>
 internal static partial class ReplicationEndpoints
 {
@@ -36,6 +36,7 @@ internal static partial class ReplicationEndpoints
         replication.MapGet(FeedProtocol.FeedPath, FeedAsync);
         replication.MapPost(FeedProtocol.AckPath, AckAsync);
         replication.MapGet(FeedProtocol.ManifestPath, Manifest);
+        endpoints.MapGet(FeedProtocol.HealthPath, static () => Results.Text("healthy\n", "text/plain"));
         return endpoints;
     }
 

@@ -16,6 +16,8 @@ namespace EdgeCache.Replication.Feed;
 /// An edge's side of the push feed (<see cref="FeedProtocol"/>): follows an origin's change
 /// stream for as long as it is enumerated, reconnecting with exponential backoff and full
 /// jitter and resuming after the last seq it handed out, and sends acks and fetches the manifest.
+/// Given several origins, a connection that fails (or ends without an event) moves on to the
+/// next one at once; the backoff applies before asking the same origin again.
 /// </summary>
 /// <remarks>
 /// Every change is checked to follow the previous one exactly (seq + 1); anything else, or a
@@ -30,9 +32,8 @@ public sealed partial class FeedClient
     private readonly TimeProvider _time;
     private readonly ILogger<FeedClient> _logger;
     private readonly FeedBackoff _backoff;
-    private readonly Uri _feedUri;
-    private readonly Uri _ackUri;
-    private readonly Uri _manifestUri;
+    private readonly Endpoints[] _origins;
+    private int _current;
     private long _applied = -1;
     private bool _refused;
 
@@ -52,11 +53,18 @@ public sealed partial class FeedClient
         _time = time;
         _logger = logger;
         _backoff = new FeedBackoff(options.ReconnectDelay, options.MaxReconnectDelay, random);
-        var origin = options.Origin.AbsoluteUri.EndsWith('/') ? options.Origin : new Uri(options.Origin.AbsoluteUri + "/");
-        _feedUri = new Uri(origin, FeedProtocol.FeedPath.TrimStart('/'));
-        _ackUri = new Uri(origin, FeedProtocol.AckPath.TrimStart('/'));
-        _manifestUri = new Uri(origin, FeedProtocol.ManifestPath.TrimStart('/'));
+        if (options.Origins.Count == 0)
+        {
+            throw new ArgumentException("at least one origin is needed", nameof(options));
+        }
+
+        _origins = [.. options.Origins.Select(Endpoints.Of)];
     }
+
+    /// <summary>The origin of the current (or last) connection.</summary>
+    public Uri Origin => Current.Origin;
+
+    private Endpoints Current => _origins[Volatile.Read(ref _current)];
 
     /// <summary>The seq of the last change (or reset head) handed out; null before any.</summary>
     public long? Applied => Volatile.Read(ref _applied) is var applied and >= 0 ? applied : null;
@@ -64,20 +72,32 @@ public sealed partial class FeedClient
     /// <summary>Follows the feed until <paramref name="cancellationToken"/> fires; never ends otherwise.</summary>
     public async IAsyncEnumerable<FeedEvent> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // Connections in a row that delivered no event. While some origin in the list has not been
+        // tried since the last event, a failure moves on to the next one at once; otherwise waits.
+        var failures = 0;
         var first = true;
         while (!cancellationToken.IsCancellationRequested)
         {
             if (!first)
             {
-                // A wrong token stays wrong until someone fixes it: no point asking often.
-                var delay = _refused ? _options.MaxReconnectDelay : _backoff.Next();
-                if (!await DelayAsync(delay, cancellationToken))
+                if (failures % _origins.Length == 0)
                 {
-                    yield break;
+                    // A wrong token stays wrong until someone fixes it: no point asking often.
+                    var delay = _refused ? _options.MaxReconnectDelay : _backoff.Next();
+                    if (!await DelayAsync(delay, cancellationToken))
+                    {
+                        yield break;
+                    }
+                }
+
+                if (failures > 0)
+                {
+                    MoveToNextOrigin();
                 }
             }
 
             first = false;
+            failures++;
             var after = Applied;
             using var response = await ConnectAsync(after, cancellationToken);
             if (response is null)
@@ -85,11 +105,12 @@ public sealed partial class FeedClient
                 continue;
             }
 
-            LogConnected(_logger, _options.Origin, after?.ToString(CultureInfo.InvariantCulture) ?? "the head");
+            LogConnected(_logger, Origin, after?.ToString(CultureInfo.InvariantCulture) ?? "the head");
             yield return new FeedEvent.Connected(after);
             await foreach (var feedEvent in ReadConnectionAsync(response, cancellationToken))
             {
                 _backoff.Reset();
+                failures = 0;
                 yield return feedEvent;
             }
         }
@@ -99,7 +120,7 @@ public sealed partial class FeedClient
     public async Task AckAsync(AckReport report, CancellationToken cancellationToken)
     {
         using var timeout = Timeout(cancellationToken);
-        using var request = new HttpRequestMessage(HttpMethod.Post, _ackUri)
+        using var request = new HttpRequestMessage(HttpMethod.Post, Current.Ack)
         {
             Content = JsonContent.Create(report, ReplicationJsonContext.Default.AckReport),
         };
@@ -112,12 +133,22 @@ public sealed partial class FeedClient
     public async Task<ManifestReport> GetManifestAsync(CancellationToken cancellationToken)
     {
         using var timeout = Timeout(cancellationToken);
-        using var request = new HttpRequestMessage(HttpMethod.Get, _manifestUri);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Current.Manifest);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.Token);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadFromJsonAsync(ReplicationJsonContext.Default.ManifestReport, timeout.Token)
             ?? throw new JsonException("the manifest is null");
+    }
+
+    private void MoveToNextOrigin()
+    {
+        if (_origins.Length > 1)
+        {
+            var from = Origin;
+            Volatile.Write(ref _current, (_current + 1) % _origins.Length);
+            LogFailingOver(_logger, from, Origin);
+        }
     }
 
     private CancellationTokenSource Timeout(CancellationToken cancellationToken)
@@ -130,7 +161,7 @@ public sealed partial class FeedClient
     /// <summary>The open feed response, or null (logged) when the origin could not be reached or refused.</summary>
     private async Task<HttpResponseMessage?> ConnectAsync(long? after, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, _feedUri);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Current.Feed);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.Token);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         request.Headers.Add(FeedProtocol.EdgeIdHeader, _options.EdgeId);
@@ -157,19 +188,19 @@ public sealed partial class FeedClient
             }
             catch (Exception exception) when (NetworkFailure.Is(exception))
             {
-                LogUnreachable(_logger, _options.Origin, exception.Message);
+                LogUnreachable(_logger, Origin, exception.Message);
                 return null;
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                LogUnreachable(_logger, _options.Origin, "no answer within " + _options.IdleTimeout);
+                LogUnreachable(_logger, Origin, "no answer within " + _options.IdleTimeout);
                 return null;
             }
         }
 
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
-            LogRefused(_logger, _options.Origin, (int)response.StatusCode, _options.MaxReconnectDelay);
+            LogRefused(_logger, Origin, (int)response.StatusCode, _options.MaxReconnectDelay);
             response.Dispose();
             _refused = true;
             return null;
@@ -177,7 +208,7 @@ public sealed partial class FeedClient
 
         if (response.StatusCode != HttpStatusCode.OK || response.Content.Headers.ContentType?.MediaType != "text/event-stream")
         {
-            LogUnexpectedAnswer(_logger, _options.Origin, (int)response.StatusCode, response.Content.Headers.ContentType?.MediaType ?? "none");
+            LogUnexpectedAnswer(_logger, Origin, (int)response.StatusCode, response.Content.Headers.ContentType?.MediaType ?? "none");
             response.Dispose();
             return null;
         }
@@ -218,7 +249,7 @@ public sealed partial class FeedClient
 
             if (failure is not null)
             {
-                LogDisconnected(_logger, _options.Origin, failure);
+                LogDisconnected(_logger, Origin, failure);
                 yield break;
             }
 
@@ -227,7 +258,7 @@ public sealed partial class FeedClient
             var feedEvent = Accept(item, out var error);
             if (error is not null)
             {
-                LogProtocolError(_logger, _options.Origin, error, Applied?.ToString(CultureInfo.InvariantCulture) ?? "the head");
+                LogProtocolError(_logger, Origin, error, Applied?.ToString(CultureInfo.InvariantCulture) ?? "the head");
                 yield break;
             }
 
@@ -273,7 +304,7 @@ public sealed partial class FeedClient
                 // edge starts, not lost history, and its subscriber reports the start.
                 if (Applied is { } position)
                 {
-                    LogReset(_logger, _options.Origin, position, reset.Head, reset.LowWaterMark);
+                    LogReset(_logger, Origin, position, reset.Head, reset.LowWaterMark);
                 }
 
                 Volatile.Write(ref _applied, reset.Head);
@@ -310,6 +341,9 @@ public sealed partial class FeedClient
     [LoggerMessage(Level = LogLevel.Information, Message = "Following the feed of {Origin} after {After}")]
     private static partial void LogConnected(ILogger logger, Uri origin, string after);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Following {Next} instead of {Origin}")]
+    private static partial void LogFailingOver(ILogger logger, Uri origin, Uri next);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot reach the feed of {Origin}: {Reason}; retrying")]
     private static partial void LogUnreachable(ILogger logger, Uri origin, string reason);
 
@@ -327,4 +361,18 @@ public sealed partial class FeedClient
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The origin {Origin} no longer has the changes after {Applied} (low-water mark {LowWaterMark}): resetting to {Head}")]
     private static partial void LogReset(ILogger logger, Uri origin, long applied, long head, long lowWaterMark);
+
+    /// <summary>One origin's URLs.</summary>
+    private sealed record Endpoints(Uri Origin, Uri Feed, Uri Ack, Uri Manifest)
+    {
+        public static Endpoints Of(Uri origin)
+        {
+            var root = origin.AbsoluteUri.EndsWith('/') ? origin : new Uri(origin.AbsoluteUri + "/");
+            return new Endpoints(
+                origin,
+                new Uri(root, FeedProtocol.FeedPath.TrimStart('/')),
+                new Uri(root, FeedProtocol.AckPath.TrimStart('/')),
+                new Uri(root, FeedProtocol.ManifestPath.TrimStart('/')));
+        }
+    }
 }

@@ -26,6 +26,9 @@ public static class FeedProtocol
     public const string AckPath = "/_replication/ack";
     public const string ManifestPath = "/_replication/manifest";
 
+    /// <summary>Answers 200 while the origin serves (no token: load balancers and edges' health checks ask it).</summary>
+    public const string HealthPath = "/_replication/health";
+
     public const string EdgeIdHeader = "X-Edge-Id";
     public const string EdgeRegionHeader = "X-Edge-Region";
     public const string EdgeEndpointHeader = "X-Edge-Endpoint";

@@ -183,6 +183,36 @@ public sealed class FeedClientTests
     }
 
     [Fact]
+    public async Task With_several_origins_a_failed_reconnect_moves_to_the_next_at_once_and_resumes_there()
+    {
+        var origin = new ScriptedOrigin(
+            Stream("""
+                event: change
+                id: 1
+                data: {"seq":1,"op":"purge-all"}
+
+                """),
+            Status(HttpStatusCode.BadGateway),
+            Stream("""
+                event: change
+                id: 2
+                data: {"seq":2,"op":"purge-all"}
+
+                """));
+        var client = origin.Client(origins: [new Uri("http://origin-a.test/"), new Uri("http://origin-b.test/")]);
+
+        var events = await origin.TakeAsync(client, 4);
+
+        Assert.Equal([new FeedEvent.Connected(null), new FeedEvent.Connected(1)], events.OfType<FeedEvent.Connected>());
+        Assert.Equal([1L, 2L], events.OfType<FeedEvent.Change>().Select(c => c.Entry.Seq));
+        Assert.Equal(["origin-a.test", "origin-a.test", "origin-b.test"], origin.Requests.Select(r => r.RequestUri!.Host));
+        Assert.Equal("1", origin.Requests.Last().Headers.GetValues(FeedProtocol.LastEventIdHeader).Single());
+        // One pause, before asking the origin whose stream ended again; none before moving on to the other.
+        Assert.Equal([50.0], origin.Delays.Select(d => d.TotalMilliseconds));
+        Assert.Equal(new Uri("http://origin-b.test/"), client.Origin);
+    }
+
+    [Fact]
     public async Task A_bare_socket_error_from_the_handler_is_an_unreachable_origin_not_the_end_of_the_feed()
     {
         // SocketsHttpHandler throws SocketException 107 unwrapped when a new connection is reset
@@ -221,12 +251,12 @@ public sealed class FeedClientTests
 
         public ConcurrentQueue<TimeSpan> Delays { get; } = new();
 
-        public FeedClient Client(ILogger<FeedClient>? logger = null)
+        public FeedClient Client(ILogger<FeedClient>? logger = null, Uri[]? origins = null)
             => new(
                 new HttpClient(this),
                 new FeedClientOptions
                 {
-                    Origin = new Uri("http://origin.test/base"),
+                    Origins = origins ?? [new Uri("http://origin.test/base")],
                     Token = "t0ken",
                     EdgeId = "edge-7",
                     Region = "eu",
