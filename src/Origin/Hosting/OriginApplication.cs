@@ -59,11 +59,26 @@ public static partial class OriginApplication
         services.AddSingleton(time);
 
         // The stores are opened before the host is built: a store that cannot open is a start failure, not a 500 later.
-        using var loggers = LoggerFactory.Create(log =>
+        // They log through this factory for as long as the origin runs, so it lives until the origin stops.
+        var loggers = LoggerFactory.Create(log =>
         {
             log.AddConfiguration(builder.Configuration.GetSection("Logging"));
             logging?.Invoke(log);
         });
+        try
+        {
+            return await BuildAsync(builder, options, services, loggers, time, cancellationToken);
+        }
+        catch
+        {
+            loggers.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<WebApplication> BuildAsync(
+        WebApplicationBuilder builder, OriginOptions options, IServiceCollection services, ILoggerFactory loggers, TimeProvider time, CancellationToken cancellationToken)
+    {
         var data = Path.GetFullPath(options.Data);
         IContentStore store;
         IChangeLog log;
@@ -107,6 +122,7 @@ public static partial class OriginApplication
         services.AddHttpClient<EdgeStatusClient>().RemoveAllLoggers();
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(loggers.Dispose);
         var pipeline = app.Services.GetRequiredService<PublishPipeline>();
         await pipeline.SyncAsync(cancellationToken);
         if (options.Content is not null)

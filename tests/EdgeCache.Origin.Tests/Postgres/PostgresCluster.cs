@@ -61,7 +61,8 @@ public sealed class PostgresCluster : IAsyncLifetime
     public async Task<string> NewSchemaAsync(string hint)
     {
         var schema = $"t{Interlocked.Increment(ref _schemas)}_{new string(hint.Where(char.IsAsciiLetterOrDigit).Take(20).ToArray()).ToLowerInvariant()}";
-        await using var connection = new NpgsqlConnection(ConnectionString);
+        // Not pooled: a pooled connection would not survive a test's restart of the server.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"CREATE SCHEMA {schema}", connection);
         await command.ExecuteNonQueryAsync();
