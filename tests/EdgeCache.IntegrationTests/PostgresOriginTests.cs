@@ -54,7 +54,8 @@ public sealed class PostgresOriginTests(PostgresCluster cluster)
     {
         var connectionString = await cluster.NewSchemaAsync("failover");
         await using var doomed = CliProcess.Start(
-            ["origin", "--listen", "http://127.0.0.1:0", "--data", TestOrigin.NewDataFolder()],
+            // No --data: on PostgreSQL the origin caches bodies in a temporary folder.
+            ["origin", "--listen", "http://127.0.0.1:0"],
             new Dictionary<string, string?> { ["EDGECACHE_TOKEN"] = TestOrigin.Token, ["EDGECACHE_POSTGRES"] = connectionString });
         var doomedUrl = (await doomed.WaitForLineAsync(l => l.StartsWith("origin listening on ", StringComparison.Ordinal), Patience))["origin listening on ".Length..];
         await using var survivor = await StartOriginAsync(connectionString);

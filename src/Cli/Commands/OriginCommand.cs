@@ -21,7 +21,7 @@ internal static class OriginCommand
         var postgres = new Option<string>("--postgres")
         {
             Description = "Npgsql connection string of a PostgreSQL shared by several origins: content, change log, fleet and acks live there "
-                + "(--data then only caches blob bodies). Without it, everything is in --data. Env: EDGECACHE_POSTGRES.",
+                + "(--data then only caches blob bodies, in a temporary folder if not given). Without it, everything is in --data. Env: EDGECACHE_POSTGRES.",
         };
 
         var command = new Command("origin", """
@@ -29,7 +29,7 @@ internal static class OriginCommand
 
             Example:
               edgecache origin --listen http://127.0.0.1:7000 --data /var/lib/edgecache --token s3cret --content ./site
-              edgecache origin --listen http://10.0.0.5:7000 --data /var/cache/edgecache --token s3cret \
+              edgecache origin --listen http://10.0.0.5:7000 --token s3cret \
                 --postgres "Host=db.internal;Username=edgecache;Password=...;Database=edgecache"
             """)
         {

@@ -79,7 +79,10 @@ public static partial class OriginApplication
     private static async Task<WebApplication> BuildAsync(
         WebApplicationBuilder builder, OriginOptions options, IServiceCollection services, ILoggerFactory loggers, TimeProvider time, CancellationToken cancellationToken)
     {
-        var data = Path.GetFullPath(options.Data);
+        // On PostgreSQL the folder only caches blob bodies; without --data a temporary one does.
+        var data = string.IsNullOrWhiteSpace(options.Data)
+            ? Directory.CreateTempSubdirectory("edgecache-origin-").FullName
+            : Path.GetFullPath(options.Data);
         IContentStore store;
         IChangeLog log;
         if (options.Postgres.ConnectionString is { Length: > 0 })
@@ -157,9 +160,9 @@ public static partial class OriginApplication
     private static void Validate(OriginOptions options)
     {
         var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.Data))
+        if (string.IsNullOrWhiteSpace(options.Data) && string.IsNullOrWhiteSpace(options.Postgres.ConnectionString))
         {
-            failures.Add("no data folder: give --data DIR");
+            failures.Add("no data folder: give --data DIR (or --postgres CONNSTR)");
         }
 
         if (!Uri.TryCreate(options.Listen, UriKind.Absolute, out var listen) || listen.Scheme is not ("http" or "https"))
