@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeCache.Replication.Changes;
@@ -28,7 +26,6 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
     /// <summary>How old an unreferenced blob must be before <see cref="CollectGarbageAsync(CancellationToken)"/> deletes it.</summary>
     public static readonly TimeSpan DefaultGarbageGrace = TimeSpan.FromMinutes(1);
 
-    private const int CopyBufferSize = 81920;
 
     private readonly string _blobDirectory;
     private readonly string _tempDirectory;
@@ -166,36 +163,18 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
 
         var tempPath = Path.Combine(_tempDirectory, "blob-" + Guid.NewGuid().ToString("N") + ".tmp");
         _inFlight[tempPath] = 0;
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         var keepTemp = false;
         try
         {
             string hash;
-            using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            try
             {
-                var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
-                await using (file.ConfigureAwait(false))
-                {
-                    long total = 0;
-                    int read;
-                    while ((read = await content.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
-                    {
-                        total += read;
-                        if (total > maxBytes)
-                        {
-                            LogTooLarge(_logger, maxBytes);
-                            throw new ContentTooLargeException(maxBytes);
-                        }
-
-                        sha.AppendData(buffer, 0, read);
-                        await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                    }
-
-                    await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    file.Flush(flushToDisk: true);
-                }
-
-                hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+                (hash, _) = await BlobStaging.StageAsync(content, tempPath, maxBytes, durable: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ContentTooLargeException)
+            {
+                LogTooLarge(_logger, maxBytes);
+                throw;
             }
 
             if (expectedHash is not null && !string.Equals(hash, expectedHash, StringComparison.Ordinal))
@@ -231,7 +210,6 @@ public sealed partial class FileContentStore : IContentStore, IDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             if (!keepTemp)
             {
                 TryDelete(tempPath);

@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Data;
-using System.Security.Cryptography;
 using System.Text.Json;
 using EdgeCache.Origin.Content;
 using EdgeCache.Replication.Changes;
@@ -121,7 +119,19 @@ public sealed partial class PostgresContentStore : IContentStore, IAsyncDisposab
         _inFlight[tempPath] = 0;
         try
         {
-            var (hash, size) = await StageAsync(content, tempPath, maxBytes, cancellationToken);
+            string hash;
+            long size;
+            try
+            {
+                // Not fsynced: the database makes the blob durable; this copy only feeds it (and the cache).
+                (hash, size) = await BlobStaging.StageAsync(content, tempPath, maxBytes, durable: false, cancellationToken);
+            }
+            catch (ContentTooLargeException)
+            {
+                LogTooLarge(_logger, maxBytes);
+                throw;
+            }
+
             if (expectedHash is not null && !string.Equals(hash, expectedHash, StringComparison.Ordinal))
             {
                 LogHashMismatch(_logger, expectedHash, hash);
@@ -466,36 +476,6 @@ public sealed partial class PostgresContentStore : IContentStore, IAsyncDisposab
             },
             cancellationToken);
         _snapshot = next;
-    }
-
-    private async Task<(string Hash, long Size)> StageAsync(Stream content, string tempPath, long maxBytes, CancellationToken cancellationToken)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-        try
-        {
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
-            long total = 0;
-            int read;
-            while ((read = await content.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken)) > 0)
-            {
-                total += read;
-                if (total > maxBytes)
-                {
-                    LogTooLarge(_logger, maxBytes);
-                    throw new ContentTooLargeException(maxBytes);
-                }
-
-                sha.AppendData(buffer, 0, read);
-                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-            }
-
-            return (Convert.ToHexStringLower(sha.GetHashAndReset()), total);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 
     private string CachePath(string hash) => Path.Combine(_blobDirectory, hash[..2], hash);
