@@ -47,6 +47,15 @@ public sealed class PostgresOriginTests(PostgresCluster cluster)
         var changes = await second.ChangesAsync();
         Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), changes.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("seq").GetInt64()));
         Assert.Equal("version 29", await first.Client.GetStringAsync("/page-4"));
+
+        // Status on either origin asks every edge, whichever origin it follows.
+        foreach (var origin in new[] { first, second })
+        {
+            var status = await origin.Admin.GetFromJsonAsync<JsonElement>("/_admin/status?path=/page-4");
+            var edges = status.GetProperty("edges").EnumerateArray().ToList();
+            Assert.Equal(["one", "two"], edges.Select(e => e.GetProperty("id").GetString()).Order());
+            Assert.All(edges, e => Assert.True(e.GetProperty("stored").GetBoolean(), e.ToString()));
+        }
     }
 
     [Fact]
