@@ -1,8 +1,8 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
-using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using EdgeCache.Replication.Changes;
@@ -116,7 +116,7 @@ public sealed partial class FeedClient
         }
     }
 
-    /// <summary>Sends one ack (<c>POST /_replication/ack</c>); throws a <see cref="NetworkFailure"/> or <see cref="HttpRequestException"/> unless the origin took it.</summary>
+    /// <summary>Sends one ack (<c>POST /_replication/ack</c>); throws (an exception <see cref="NetworkFailure.Is"/> recognises, or <see cref="HttpRequestException"/> for a refusal) unless the origin took it.</summary>
     public async Task AckAsync(AckReport report, CancellationToken cancellationToken)
     {
         using var timeout = Timeout(cancellationToken);
