@@ -172,20 +172,13 @@ public sealed partial class PostgresContentStore : IContentStore, IAsyncDisposab
                 cancellationToken);
 
             // The writing origin keeps the body: the edges will soon ask it for this content.
-            if (KeepInCache(tempPath, hash))
-            {
-                tempPath = string.Empty;
-            }
-
+            KeepInCache(tempPath, hash);
             return hash;
         }
         finally
         {
-            if (tempPath.Length > 0)
-            {
-                TryDelete(tempPath);
-            }
-
+            // Gone already when it moved into the cache; deleting a missing file is no error.
+            TryDelete(tempPath);
             _inFlight.TryRemove(tempPath, out _);
         }
     }
@@ -492,22 +485,21 @@ public sealed partial class PostgresContentStore : IContentStore, IAsyncDisposab
         }
     }
 
-    /// <summary>Moves a staged body into the local cache; false when another copy got there first (identical).</summary>
-    private bool KeepInCache(string tempPath, string hash)
+    /// <summary>Moves a staged body into the local cache, unless another copy got there first (identical); either way the cached body is young.</summary>
+    private void KeepInCache(string tempPath, string hash)
     {
         var cachePath = CachePath(hash);
         Directory.CreateDirectory(Path.GetDirectoryName(cachePath)!);
         try
         {
             File.Move(tempPath, cachePath, overwrite: false);
-            File.SetLastWriteTimeUtc(cachePath, _time.GetUtcNow().UtcDateTime);
-            return true;
         }
         catch (IOException) when (File.Exists(cachePath))
         {
-            File.SetLastWriteTimeUtc(cachePath, _time.GetUtcNow().UtcDateTime);
-            return false;
+            // A concurrent writer or reader cached it first.
         }
+
+        File.SetLastWriteTimeUtc(cachePath, _time.GetUtcNow().UtcDateTime);
     }
 
     /// <summary>Deletes the cached bodies of collected blobs, of blobs no item here references any more, and stale temp files.</summary>
