@@ -164,6 +164,26 @@ public sealed class PostgresOriginTests(PostgresCluster cluster)
         Assert.Equal("after", await edge.Client.GetStringAsync("/after"));
     }
 
+    [Fact]
+    public async Task An_origin_that_cannot_reach_PostgreSQL_fails_to_start_with_one_clear_line()
+    {
+        using var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        var config = Path.Combine(TestOrigin.NewDataFolder(), "origin.json");
+        await File.WriteAllTextAsync(config, """{"Origin":{"Postgres":{"RetryFor":"00:00:01"}}}""");
+
+        var (exitCode, _, error) = await CliProcess.RunAsync(
+            ["origin", "--listen", "http://127.0.0.1:0", "--postgres", $"Host=127.0.0.1;Port={port};Username=postgres;Timeout=2", "--config", config],
+            new Dictionary<string, string?> { ["EDGECACHE_TOKEN"] = TestOrigin.Token });
+
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("edgecache:", StringComparison.Ordinal));
+        Assert.Contains($"cannot use PostgreSQL at 127.0.0.1:{port}", line);
+        Assert.DoesNotContain("   at ", error);
+    }
+
     private static Task<TestOrigin> StartOriginAsync(string connectionString)
         => TestOrigin.StartAsync(null, ("Origin:Postgres:ConnectionString", connectionString), ("Origin:HeartbeatInterval", "00:00:01"));
 

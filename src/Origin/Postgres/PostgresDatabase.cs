@@ -41,7 +41,20 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
         try
         {
             var retry = new PostgresRetry(options.RetryFor, time, logger);
-            var (schema, from, to) = await retry.RunAsync("migrating the schema", (_, ct) => MigrateAsync(dataSource, ct), cancellationToken);
+            string schema;
+            int from;
+            int to;
+            try
+            {
+                (schema, from, to) = await retry.RunAsync("migrating the schema", (_, ct) => MigrateAsync(dataSource, ct), cancellationToken);
+            }
+            catch (NpgsqlException failure)
+            {
+                var target = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+                throw new InvalidOperationException(
+                    $"cannot use PostgreSQL at {target.Host}:{target.Port} (database {target.Database ?? target.Username ?? "default"}): {failure.Message}", failure);
+            }
+
             if (to > from)
             {
                 LogMigrated(logger, schema, from, to);
