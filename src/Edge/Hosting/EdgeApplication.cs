@@ -1,5 +1,6 @@
 using EdgeCache.Edge.Admin;
 using EdgeCache.Edge.Caching;
+using EdgeCache.Edge.Protection;
 using EdgeCache.Edge.Proxy;
 using EdgeCache.Edge.Replication;
 using EdgeCache.Edge.Storage;
@@ -8,6 +9,7 @@ using EdgeCache.Replication.Feed;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -75,6 +77,15 @@ public static class EdgeApplication
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxResponseBufferSize = options.ResponseBufferSize.Bytes;
+            var limits = options.Limits;
+            kestrel.Limits.MaxRequestHeadersTotalSize = (int)limits.MaxHeadersSize.Bytes;
+            kestrel.Limits.MaxRequestLineSize = (int)limits.MaxRequestLineSize.Bytes;
+            kestrel.Limits.MaxRequestBodySize = limits.MaxBodySize.Bytes;
+            kestrel.Limits.RequestHeadersTimeout = limits.HeadersTimeout;
+            kestrel.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
+            kestrel.Limits.MinRequestBodyDataRate = limits.MinBodyBytesPerSecond > 0
+                ? new MinDataRate(limits.MinBodyBytesPerSecond, TimeSpan.FromSeconds(5))
+                : null;
             if (options.ZeroCopy && OperatingSystem.IsLinux())
             {
                 kestrel.ConfigureEndpointDefaults(listen => listen.UseSocketOutput(options.ResponseBufferSize.Bytes));
@@ -120,6 +131,7 @@ public static class EdgeApplication
         app.MapEdgeAdmin();
         app.MapReverseProxy(pipeline =>
         {
+            pipeline.UseMiddleware<RequestBodyLimitMiddleware>();
             pipeline.UseMiddleware<CachingMiddleware>();
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();
@@ -155,6 +167,11 @@ public static class EdgeApplication
         if (options.CacheSize.Bytes <= 0)
         {
             throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions), ["the cache size must be above zero"]);
+        }
+
+        if (options.Limits.Problems().ToList() is { Count: > 0 } limits)
+        {
+            throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions), limits);
         }
     }
 

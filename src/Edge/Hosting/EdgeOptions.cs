@@ -50,6 +50,9 @@ public sealed class EdgeOptions
     /// <summary>Smallest body kept in the memory file for <see cref="ZeroCopy"/>; smaller ones cost less to copy than to map.</summary>
     public ByteSize ZeroCopyMinimum { get; set; } = new(32L << 10);
 
+    /// <summary>What one client request may cost: header, URL and body sizes, header and body timeouts.</summary>
+    public RequestLimits Limits { get; set; } = new();
+
     /// <summary>Upstream response headers that would reveal the back-end and never reach a client.</summary>
     public string[] HiddenResponseHeaders { get; set; } = ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"];
 

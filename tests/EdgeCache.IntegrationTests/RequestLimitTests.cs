@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using EdgeCache.IntegrationTests.Infrastructure;
+
+namespace EdgeCache.IntegrationTests;
+
+/// <summary>What one client request may cost the edge (<c>Edge:Limits</c>), against a real edge and upstream.</summary>
+public sealed class RequestLimitTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Oversized_headers_URLs_and_bodies_are_refused_and_never_reach_the_upstream()
+    {
+        await using var upstream = await TestUpstream.StaticAsync("fine", "no-store");
+        await using var edge = await TestEdge.InFrontOfAsync(
+            upstream,
+            ("Edge:Limits:MaxHeadersSize", "4KB"),
+            ("Edge:Limits:MaxRequestLineSize", "1KB"),
+            ("Edge:Limits:MaxBodySize", "1KB"));
+
+        using var headers = new HttpRequestMessage(HttpMethod.Get, "/page");
+        headers.Headers.Add("X-Padding", new string('h', 5000));
+        using var tooManyHeaders = await edge.Client.SendAsync(headers);
+        using var tooLongUrl = await edge.Client.GetAsync("/" + new string('u', 2000));
+        using var tooLargeBody = await edge.Client.PostAsync("/form", new ByteArrayContent(new byte[2048]));
+
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, tooManyHeaders.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestUriTooLong, tooLongUrl.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLargeBody.StatusCode);
+        Assert.Equal(0, upstream.Requests);
+
+        // A chunked body declares no length: it is cut off once it passes the limit.
+        using var chunked = new StreamContent(new MemoryStream(new byte[2048]));
+        using var tooLargeChunked = await edge.Client.PostAsync("/form", chunked);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLargeChunked.StatusCode);
+
+        // Within the limits the same requests pass.
+        Assert.Equal("fine", await edge.Client.GetStringAsync("/" + new string('u', 500)));
+        using var smallBody = await edge.Client.PostAsync("/form", new ByteArrayContent(new byte[512]));
+        Assert.Equal(HttpStatusCode.OK, smallBody.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_client_trickling_its_headers_is_cut_off_while_others_keep_being_served()
+    {
+        await using var upstream = await TestUpstream.StaticAsync("served", "max-age=60");
+        await using var edge = await TestEdge.InFrontOfAsync(upstream, ("Edge:Limits:HeadersTimeout", "00:00:01"));
+        var edgeUri = new Uri(edge.Url);
+        Assert.Equal("served", await edge.Client.GetStringAsync("/page"));
+
+        using var slow = new TcpClient();
+        await slow.ConnectAsync(edgeUri.Host, edgeUri.Port);
+        var stream = slow.GetStream();
+        var trickled = Stopwatch.StartNew();
+        var closed = TrickleUntilClosedAsync(stream, $"GET /page HTTP/1.1\r\nHost: {edgeUri.Authority}\r\n");
+
+        var served = 0;
+        while (!closed.IsCompleted && trickled.Elapsed < Patience)
+        {
+            Assert.Equal("served", await edge.Client.GetStringAsync("/page"));
+            served++;
+            await Task.WhenAny(closed, Task.Delay(50));
+        }
+
+        Assert.True(await closed, "the trickling connection was never closed");
+        Assert.True(trickled.Elapsed < TimeSpan.FromSeconds(10), $"closed only after {trickled.Elapsed}");
+        Assert.True(served > 0);
+    }
+
+    /// <summary>Sends the request line, then one header byte every 100 ms (never the blank line); true once the edge closed the connection.</summary>
+    private static async Task<bool> TrickleUntilClosedAsync(NetworkStream stream, string start)
+    {
+        try
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(start));
+            var header = Encoding.ASCII.GetBytes("X-Slow: " + new string('s', 1000));
+            var reading = ReadUntilClosedAsync(stream);
+            for (var i = 0; i < header.Length && !reading.IsCompleted; i++)
+            {
+                await stream.WriteAsync(header.AsMemory(i, 1));
+                await Task.WhenAny(reading, Task.Delay(100));
+            }
+
+            return await reading.WaitAsync(Patience);
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    private static async Task<bool> ReadUntilClosedAsync(NetworkStream stream)
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            // Kestrel may answer 408 before it closes; either way the connection ends.
+            while (await stream.ReadAsync(buffer) > 0)
+            {
+            }
+
+            return true;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+}
