@@ -70,6 +70,71 @@ public sealed class RequestLimitTests
         Assert.True(served > 0);
     }
 
+    [Fact]
+    public async Task A_client_over_its_rate_gets_429_with_Retry_After_hits_included_while_other_clients_and_paths_pass()
+    {
+        await using var upstream = await TestUpstream.StaticAsync("ok", "max-age=60");
+        await using var edge = await TestEdge.InFrontOfAsync(
+            upstream,
+            ("Edge:RateLimits:0:Name", "api"),
+            ("Edge:RateLimits:0:PathPrefix", "/api/"),
+            ("Edge:RateLimits:0:PermitsPerSecond", "1"),
+            ("Edge:RateLimits:0:Burst", "3"));
+
+        // The first is a miss, the next two fresh hits: all within the burst.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("ok", await edge.Client.GetStringAsync("/api/items"));
+        }
+
+        using var refused = await edge.Client.GetAsync("/api/items");
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        var retryAfter = int.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(retryAfter, 1, 2);
+        Assert.True(refused.Headers.CacheControl?.NoStore);
+        Assert.Equal(1, upstream.Requests);
+
+        // Paths outside the rule and other clients have their own allowance.
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("ok", await edge.Client.GetStringAsync("/static/app.css"));
+        }
+
+        using var other = ClientFrom(IPAddress.Parse("127.0.0.2"), edge.Url);
+        Assert.Equal("ok", await other.GetStringAsync("/api/items"));
+
+        // And the limited client is served again once it waited.
+        Assert.True(await Deadline.UntilAsync(async () =>
+        {
+            using var again = await edge.Client.GetAsync("/api/items");
+            return again.StatusCode == HttpStatusCode.OK;
+        }, Patience));
+        Assert.Contains(edge.Logs.Entries, e => e.Message.Contains("Rate limit api: refused 127.0.0.1", StringComparison.Ordinal));
+    }
+
+    /// <summary>A client whose connections come from <paramref name="local"/>, a loopback address of its own.</summary>
+    private static HttpClient ClientFrom(IPAddress local, string baseUrl) => new(new SocketsHttpHandler
+    {
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                socket.Bind(new IPEndPoint(local, 0));
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    })
+    {
+        BaseAddress = new Uri(baseUrl),
+    };
+
     /// <summary>Sends the request line, then one header byte every 100 ms (never the blank line); true once the edge closed the connection.</summary>
     private static async Task<bool> TrickleUntilClosedAsync(NetworkStream stream, string start)
     {

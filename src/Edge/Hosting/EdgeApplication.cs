@@ -105,6 +105,7 @@ public static class EdgeApplication
         services.AddSingleton<ResponseAdmission>();
         services.AddSingleton<UpstreamFetcher>();
         services.AddSingleton<FeedSilence>();
+        services.AddSingleton<RateLimitBuckets>();
         if (options.Origin is not null)
         {
             services.AddSingleton<ChangeApplier>();
@@ -123,6 +124,12 @@ public static class EdgeApplication
         }
 
         var app = builder.Build();
+        if (options.RateLimits.Length > 0)
+        {
+            // Ahead of the cache: a client over its rate costs no lookup, hit or miss.
+            app.UseMiddleware<ClientRateLimiter>();
+        }
+
         app.UseMiddleware<FreshHitMiddleware>();
         // Called here, or the host puts routing in front of everything: fresh hits would pay for
         // matching the proxy's catch-all route and capturing its value, which they never use.
@@ -167,6 +174,11 @@ public static class EdgeApplication
         if (options.CacheSize.Bytes <= 0)
         {
             throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions), ["the cache size must be above zero"]);
+        }
+
+        if (options.RateLimits.SelectMany(rule => rule.Problems()).ToList() is { Count: > 0 } rates)
+        {
+            throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions), rates);
         }
 
         if (options.Limits.Problems().ToList() is { Count: > 0 } limits)

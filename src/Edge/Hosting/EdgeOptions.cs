@@ -1,3 +1,5 @@
+using EdgeCache.Edge.Protection;
+
 namespace EdgeCache.Edge.Hosting;
 
 /// <summary>Settings of one edge node, bound from the <c>Edge</c> configuration section.</summary>
@@ -52,6 +54,9 @@ public sealed class EdgeOptions
 
     /// <summary>What one client request may cost: header, URL and body sizes, header and body timeouts.</summary>
     public RequestLimits Limits { get; set; } = new();
+
+    /// <summary>Per-client rate limits, first matching rule wins; none by default.</summary>
+    public RateLimitRule[] RateLimits { get; set; } = [];
 
     /// <summary>Upstream response headers that would reveal the back-end and never reach a client.</summary>
     public string[] HiddenResponseHeaders { get; set; } = ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"];
