@@ -70,6 +70,37 @@ public sealed class RequestLimitTests
         Assert.True(served > 0);
     }
 
+    [Theory]
+    [InlineData("/static/..%2f..%2fetc/passwd", true)]
+    [InlineData("/static/%2e%2e/admin", true)]
+    [InlineData("/static/%252e%252e/admin", true)]
+    [InlineData("/static/a%5c..%5cb", true)]
+    // Kestrel itself refuses an encoded NUL before any middleware runs.
+    [InlineData("/static/file%00.txt", false)]
+    public async Task Encoded_path_attacks_are_answered_400_and_never_reach_the_upstream(string target, bool loggedByTheEdge)
+    {
+        await using var upstream = await TestUpstream.StaticAsync("ok", "max-age=60");
+        await using var edge = await TestEdge.InFrontOfAsync(upstream);
+        var edgeUri = new Uri(edge.Url);
+
+        // Raw, so no client library normalises the target first.
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(edgeUri.Host, edgeUri.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: {edgeUri.Authority}\r\nConnection: close\r\n\r\n"));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var answer = await reader.ReadToEndAsync().WaitAsync(Patience);
+
+        Assert.StartsWith("HTTP/1.1 400 ", answer, StringComparison.Ordinal);
+        Assert.Equal(0, upstream.Requests);
+        if (loggedByTheEdge)
+        {
+            Assert.Contains(edge.Logs.Entries, e => e.Message.Contains($"Rejected GET {target}", StringComparison.Ordinal));
+        }
+
+        Assert.Equal("ok", await edge.Client.GetStringAsync("/static/app.css"));
+    }
+
     [Fact]
     public async Task A_client_over_its_rate_gets_429_with_Retry_After_hits_included_while_other_clients_and_paths_pass()
     {

@@ -130,6 +130,8 @@ public static class EdgeApplication
             app.UseMiddleware<ClientRateLimiter>();
         }
 
+        app.UseMiddleware<PathGuardMiddleware>();
+
         app.UseMiddleware<FreshHitMiddleware>();
         // Called here, or the host puts routing in front of everything: fresh hits would pay for
         // matching the proxy's catch-all route and capturing its value, which they never use.

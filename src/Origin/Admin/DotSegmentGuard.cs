@@ -1,3 +1,4 @@
+using EdgeCache.Replication.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -16,9 +17,7 @@ internal sealed partial class DotSegmentGuard(RequestDelegate next, ILogger<DotS
     public async Task InvokeAsync(HttpContext context)
     {
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? string.Empty;
-        var query = raw.IndexOf('?', StringComparison.Ordinal);
-        var path = query >= 0 ? raw.AsSpan(0, query) : raw.AsSpan();
-        if (!HasDotSegment(path))
+        if (!RequestTarget.HasDotSegment(RequestTarget.PathOf(raw)))
         {
             await next(context);
             return;
@@ -28,22 +27,6 @@ internal sealed partial class DotSegmentGuard(RequestDelegate next, ILogger<DotS
         context.Response.StatusCode = StatusCodes.Status400BadRequest;
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(Body, context.RequestAborted);
-    }
-
-    internal static bool HasDotSegment(ReadOnlySpan<char> path)
-    {
-        foreach (var range in path.Split('/'))
-        {
-            // A dot segment is at most two dots, each literal or %2e: no longer than 6 chars.
-            var segment = path[range];
-            if (segment.Length is > 0 and <= 6
-                && segment.ToString().Replace("%2e", ".", StringComparison.OrdinalIgnoreCase) is "." or "..")
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Method} {Target}: dot segments in the path")]
