@@ -143,6 +143,49 @@ public sealed class RequestLimitTests
         Assert.Contains(edge.Logs.Entries, e => e.Message.Contains("Rate limit api: refused 127.0.0.1", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Admin_endpoints_and_PURGE_answer_only_allowed_networks_even_with_the_token_and_health_stays_open()
+    {
+        await using var upstream = await TestUpstream.StaticAsync("ok", "max-age=60");
+        await using var edge = await TestEdge.InFrontOfAsync(upstream, ("Edge:Token", "edge-secret"), ("Edge:AdminNetworks:0", "127.0.0.2/32"));
+        using var outsider = ClientFrom(IPAddress.Loopback, edge.Url);
+        using var insider = ClientFrom(IPAddress.Parse("127.0.0.2"), edge.Url);
+        foreach (var client in new[] { outsider, insider })
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "edge-secret");
+        }
+
+        Assert.Equal("ok", await outsider.GetStringAsync("/page"));
+        using (var stats = await outsider.GetAsync("/_edge/stats"))
+        using (var purge = await outsider.SendAsync(new HttpRequestMessage(new HttpMethod("PURGE"), "/page")))
+        using (var health = await outsider.GetAsync("/_edge/health"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, stats.StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, purge.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
+
+        using (var stats = await insider.GetAsync("/_edge/stats"))
+        using (var purge = await insider.SendAsync(new HttpRequestMessage(new HttpMethod("PURGE"), "/page")))
+        {
+            Assert.Equal(HttpStatusCode.OK, stats.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, purge.StatusCode);
+        }
+
+        Assert.Contains(edge.Logs.Entries, e => e.Message.Contains("from 127.0.0.1: outside Edge:AdminNetworks", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_admin_network_that_is_no_CIDR_fails_the_start_naming_it()
+    {
+        await using var upstream = await TestUpstream.StaticAsync("ok");
+
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => TestEdge.InFrontOfAsync(upstream, ("Edge:AdminNetworks:0", "10.0.0.0/33")));
+
+        Assert.Contains("admin network '10.0.0.0/33' is not a CIDR", failure.Message);
+    }
+
     /// <summary>A client whose connections come from <paramref name="local"/>, a loopback address of its own.</summary>
     private static HttpClient ClientFrom(IPAddress local, string baseUrl) => new(new SocketsHttpHandler
     {

@@ -25,17 +25,18 @@ internal static partial class EdgeAdminEndpoints
             .WithOrder(-1);
 
         var token = new BearerToken(endpoints.ServiceProvider.GetRequiredService<IOptions<EdgeOptions>>().Value.Token);
+        var networks = endpoints.ServiceProvider.GetRequiredService<AdminNetworks>();
         endpoints.MapGet(Prefix + "/stats", (HttpContext context, ResponseCache cache, BodyArenaHost arena, ILogger<ResponseCache> logger)
-            => ReadRefusal(context, token, logger)
+            => ReadRefusal(context, token, networks, logger)
                ?? Results.Json(cache.Statistics() with { ZeroCopyBytes = arena.ZeroCopyBytes, PackedBytes = arena.PackedBytes }, EdgeJsonContext.Default.CacheStatistics))
             .WithOrder(-1);
 
         endpoints.MapGet(CacheReportEndpoint.Path, (HttpContext context, ResponseCache cache, TimeProvider time, ILogger<ResponseCache> logger)
-            => ReadRefusal(context, token, logger) ?? CacheReportEndpoint.Handle(context, cache, time, logger))
+            => ReadRefusal(context, token, networks, logger) ?? CacheReportEndpoint.Handle(context, cache, time, logger))
             .WithOrder(-1);
 
         endpoints.MapPost(PurgeEndpoint.Path, (HttpContext context, ResponseCache cache, ILogger<ResponseCache> logger)
-            => PurgeEndpoint.HandleAsync(context, cache, token, logger)).WithOrder(-1);
+            => PurgeEndpoint.HandleAsync(context, cache, token, networks, logger)).WithOrder(-1);
 
         // Nothing under the admin prefix reaches an upstream.
         endpoints.Map(Prefix + "/{**rest}", static () => Results.Json(new ErrorReport("no such edge endpoint"), EdgeJsonContext.Default.ErrorReport, statusCode: StatusCodes.Status404NotFound))
@@ -44,11 +45,17 @@ internal static partial class EdgeAdminEndpoints
     }
 
     /// <summary>
-    /// Null when the request may read the edge's state; otherwise the 401 to send, already logged.
-    /// Reading is open when no token is configured (unlike purging: see <see cref="PurgeAccess"/>).
+    /// Null when the request may read the edge's state; otherwise the 403 or 401 to send, already logged.
+    /// Reading is open when no token is configured (unlike purging: see <see cref="PurgeAccess"/>),
+    /// but never outside <see cref="AdminNetworks"/>.
     /// </summary>
-    private static IResult? ReadRefusal(HttpContext context, BearerToken token, ILogger logger)
+    private static IResult? ReadRefusal(HttpContext context, BearerToken token, AdminNetworks networks, ILogger logger)
     {
+        if (PurgeAccess.NetworkRefusal(context, networks, logger) is { } refused)
+        {
+            return refused;
+        }
+
         if (!token.IsConfigured || token.IsAuthorized(context.Request.Headers.Authorization.ToString()))
         {
             return null;

@@ -6,14 +6,20 @@ using Microsoft.Net.Http.Headers;
 namespace EdgeCache.Edge.Admin;
 
 /// <summary>
-/// Who may purge: only a holder of the edge's bearer token. Unlike the stats, purging is off,
-/// never open, when no token is configured, since anyone could otherwise empty the cache.
+/// Who may purge: only a holder of the edge's bearer token, from an allowed network
+/// (<see cref="AdminNetworks"/>). Unlike the stats, purging is off, never open, when no token is
+/// configured, since anyone could otherwise empty the cache.
 /// </summary>
 internal static partial class PurgeAccess
 {
     /// <summary>Null when the request may purge; otherwise the refusal to send, already logged.</summary>
-    public static IResult? Refusal(HttpContext context, BearerToken token, ILogger logger)
+    public static IResult? Refusal(HttpContext context, BearerToken token, AdminNetworks networks, ILogger logger)
     {
+        if (NetworkRefusal(context, networks, logger) is { } refused)
+        {
+            return refused;
+        }
+
         if (!token.IsConfigured)
         {
             LogDisabled(logger, context.Request.Method, Remote(context), context.Request.Path);
@@ -32,10 +38,26 @@ internal static partial class PurgeAccess
         return null;
     }
 
+    /// <summary>Null when the client's address may use the admin endpoints; otherwise the 403 to send, already logged.</summary>
+    public static IResult? NetworkRefusal(HttpContext context, AdminNetworks networks, ILogger logger)
+    {
+        if (networks.Allows(context.Connection.RemoteIpAddress))
+        {
+            return null;
+        }
+
+        LogOutsideNetworks(logger, context.Request.Method, Remote(context), context.Request.Path);
+        return Results.Json(new ErrorReport("this address may not use the edge's admin endpoints"), EdgeJsonContext.Default.ErrorReport,
+            statusCode: StatusCodes.Status403Forbidden);
+    }
+
     public static string Remote(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "?";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Method} {Path} from {Remote}: purging is disabled, no token is configured")]
     private static partial void LogDisabled(ILogger logger, string method, string remote, PathString path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Method} {Path} from {Remote}: outside Edge:AdminNetworks")]
+    private static partial void LogOutsideNetworks(ILogger logger, string method, string remote, PathString path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Method} {Path} from {Remote}: missing or wrong token")]
     private static partial void LogRejected(ILogger logger, string method, string remote, PathString path);

@@ -20,9 +20,9 @@ internal static partial class PurgeEndpoint
     /// <summary>A purge request is a few selectors; anything larger is not one.</summary>
     public const int MaxBodyBytes = 16 * 1024;
 
-    public static async Task<IResult> HandleAsync(HttpContext context, ResponseCache cache, BearerToken token, ILogger logger)
+    public static async Task<IResult> HandleAsync(HttpContext context, ResponseCache cache, BearerToken token, AdminNetworks networks, ILogger logger)
     {
-        var refusal = PurgeAccess.Refusal(context, token, logger);
+        var refusal = PurgeAccess.Refusal(context, token, networks, logger);
         if (refusal is not null)
         {
             return refusal;

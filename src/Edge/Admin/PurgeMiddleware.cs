@@ -21,13 +21,15 @@ internal sealed partial class PurgeMiddleware
     private readonly RequestDelegate _next;
     private readonly ResponseCache _cache;
     private readonly BearerToken _token;
+    private readonly AdminNetworks _networks;
     private readonly ILogger<PurgeMiddleware> _logger;
 
-    public PurgeMiddleware(RequestDelegate next, ResponseCache cache, IOptions<EdgeOptions> options, ILogger<PurgeMiddleware> logger)
+    public PurgeMiddleware(RequestDelegate next, ResponseCache cache, IOptions<EdgeOptions> options, AdminNetworks networks, ILogger<PurgeMiddleware> logger)
     {
         _next = next;
         _cache = cache;
         _token = new BearerToken(options.Value.Token);
+        _networks = networks;
         _logger = logger;
     }
 
@@ -41,7 +43,7 @@ internal sealed partial class PurgeMiddleware
 
     private Task PurgeAsync(HttpContext context)
     {
-        var refusal = PurgeAccess.Refusal(context, _token, _logger);
+        var refusal = PurgeAccess.Refusal(context, _token, _networks, _logger);
         if (refusal is not null)
         {
             return refusal.ExecuteAsync(context);

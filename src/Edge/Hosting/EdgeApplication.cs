@@ -106,6 +106,7 @@ public static class EdgeApplication
         services.AddSingleton<UpstreamFetcher>();
         services.AddSingleton<FeedSilence>();
         services.AddSingleton<RateLimitBuckets>();
+        services.AddSingleton(AdminNetworks.TryParse(options.AdminNetworks, out _)!);
         if (options.Origin is not null)
         {
             services.AddSingleton<ChangeApplier>();
@@ -176,6 +177,11 @@ public static class EdgeApplication
         if (options.CacheSize.Bytes <= 0)
         {
             throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions), ["the cache size must be above zero"]);
+        }
+
+        if (AdminNetworks.TryParse(options.AdminNetworks, out var networkProblems) is null)
+        {
+            throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions), networkProblems);
         }
 
         if (options.RateLimits.SelectMany(rule => rule.Problems()).ToList() is { Count: > 0 } rates)

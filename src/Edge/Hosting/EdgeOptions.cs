@@ -55,6 +55,12 @@ public sealed class EdgeOptions
     /// <summary>What one client request may cost: header, URL and body sizes, header and body timeouts.</summary>
     public RequestLimits Limits { get; set; } = new();
 
+    /// <summary>
+    /// Client networks (CIDRs) allowed to use the admin endpoints and <c>PURGE</c>, in addition to the
+    /// token; empty allows every address. <c>/_edge/health</c> stays open.
+    /// </summary>
+    public string[] AdminNetworks { get; set; } = [];
+
     /// <summary>Per-client rate limits, first matching rule wins; none by default.</summary>
     public RateLimitRule[] RateLimits { get; set; } = [];
 
