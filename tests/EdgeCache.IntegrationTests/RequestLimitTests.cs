@@ -186,6 +186,40 @@ public sealed class RequestLimitTests
         Assert.Contains("admin network '10.0.0.0/33' is not a CIDR", failure.Message);
     }
 
+    [Fact]
+    public async Task A_method_a_route_does_not_allow_is_answered_405_with_Allow_and_never_forwarded()
+    {
+        await using var api = await TestUpstream.StaticAsync("api", "no-store");
+        await using var site = await TestUpstream.StaticAsync("site", "no-store", "127.0.0.2");
+        var config = Path.Combine(TestOrigin.NewDataFolder(), "edge.json");
+        await File.WriteAllTextAsync(config, System.Text.Json.JsonSerializer.Serialize(new
+        {
+            Edge = new { Upstream = site.Url, AllowedMethods = new[] { "GET", "HEAD" } },
+            ReverseProxy = new
+            {
+                Routes = new Dictionary<string, object>
+                {
+                    ["api"] = new { ClusterId = "api", Match = new { Path = "/api/{**rest}" }, Metadata = new Dictionary<string, string> { ["AllowedMethods"] = "GET, POST" } },
+                },
+                Clusters = new Dictionary<string, object> { ["api"] = new { Destinations = new { a = new { Address = api.Url } } } },
+            },
+        }));
+        await using var edge = await TestEdge.StartAsync(new Dictionary<string, string?>(), config);
+
+        using var deleteApi = await edge.Client.DeleteAsync("/api/items/1");
+        using var postSite = await edge.Client.PostAsync("/contact", new StringContent("hi"));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, deleteApi.StatusCode);
+        Assert.Equal(["GET", "POST"], deleteApi.Content.Headers.Allow);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, postSite.StatusCode);
+        Assert.Equal(["GET", "HEAD"], postSite.Content.Headers.Allow);
+        Assert.Equal((0, 0), (api.Requests, site.Requests));
+
+        using var postApi = await edge.Client.PostAsync("/api/items", new StringContent("{}"));
+        Assert.Equal(HttpStatusCode.OK, postApi.StatusCode);
+        Assert.Equal("site", await edge.Client.GetStringAsync("/index.html"));
+        Assert.Equal((1, 1), (api.Requests, site.Requests));
+    }
+
     /// <summary>A client whose connections come from <paramref name="local"/>, a loopback address of its own.</summary>
     private static HttpClient ClientFrom(IPAddress local, string baseUrl) => new(new SocketsHttpHandler
     {

@@ -141,6 +141,7 @@ public static class EdgeApplication
         app.MapEdgeAdmin();
         app.MapReverseProxy(pipeline =>
         {
+            pipeline.UseMiddleware<MethodAllowList>();
             pipeline.UseMiddleware<RequestBodyLimitMiddleware>();
             pipeline.UseMiddleware<CachingMiddleware>();
             pipeline.UseSessionAffinity();

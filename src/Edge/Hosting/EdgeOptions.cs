@@ -61,6 +61,12 @@ public sealed class EdgeOptions
     /// </summary>
     public string[] AdminNetworks { get; set; } = [];
 
+    /// <summary>
+    /// Methods the default route (to <see cref="Upstream"/>) forwards, e.g. <c>["GET", "HEAD"]</c>; others get
+    /// 405. Empty allows every method. Configured routes list theirs in <c>Metadata.AllowedMethods</c>.
+    /// </summary>
+    public string[] AllowedMethods { get; set; } = [];
+
     /// <summary>Per-client rate limits, first matching rule wins; none by default.</summary>
     public RateLimitRule[] RateLimits { get; set; } = [];
 
