@@ -27,7 +27,7 @@ internal sealed partial class MethodAllowList(RequestDelegate next, IOptions<Edg
     public Task InvokeAsync(HttpContext context)
     {
         var route = context.Features.Get<IReverseProxyFeature>()?.Route.Config;
-        var allowed = route is null ? [] : _parsed.GetValue(route, Parse);
+        var allowed = route is null ? [] : _parsed.TryGetValue(route, out var known) ? known : _parsed.GetValue(route, Parse);
         if (allowed.Length == 0 || Array.Exists(allowed, m => string.Equals(m, context.Request.Method, StringComparison.OrdinalIgnoreCase)))
         {
             return next(context);
