@@ -183,6 +183,55 @@ public sealed class RoutingTests
         Assert.True(two.Requests - before.Item2 >= 5, $"two got {two.Requests - before.Item2} of 20");
     }
 
+    [Fact]
+    public async Task A_destination_added_by_editing_the_config_under_load_serves_traffic_with_no_failed_request()
+    {
+        await using var one = await TestUpstream.StartAsync(context => context.Response.WriteAsync("one"));
+        await using var two = await TestUpstream.StartAsync(context => context.Response.WriteAsync("two"), "127.0.0.2");
+        object Config(params (string Name, string Url)[] destinations) => new
+        {
+            ReverseProxy = new
+            {
+                Routes = new Dictionary<string, object> { ["all"] = new { ClusterId = "pool", Match = new { Path = "/{**any}" } } },
+                Clusters = new Dictionary<string, object>
+                {
+                    ["pool"] = new { LoadBalancingPolicy = "RoundRobin", Destinations = destinations.ToDictionary(d => d.Name, d => (object)new { Address = d.Url }) },
+                },
+            },
+        };
+        var config = await WriteConfigAsync(Config(("one", one.Url)));
+        await using var edge = await TestEdge.StartAsync(new Dictionary<string, string?>(), config);
+
+        // POSTs are never cached: every one of them is forwarded while the configuration changes.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var failures = new List<string>();
+        var sent = 0;
+        var load = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested && sent < 20_000)
+            {
+                using var response = await edge.Client.PostAsync("/work", null, CancellationToken.None);
+                sent++;
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    // Only this task writes the list; it is read after the task ended.
+                    failures.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                }
+            }
+        });
+
+        Assert.True(await Deadline.UntilAsync(() => Task.FromResult(one.Requests > 50), TimeSpan.FromSeconds(20)));
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(Config(("one", one.Url), ("two", two.Url))));
+
+        var reached = await Deadline.UntilAsync(() => Task.FromResult(two.Requests > 50), TimeSpan.FromSeconds(20));
+        await stop.CancelAsync();
+        await load;
+
+        Assert.True(reached, "the added destination got no traffic");
+        Assert.Empty(failures);
+        Assert.True(sent > 100, $"only {sent} requests were sent");
+    }
+
     private static async Task<string> WriteConfigAsync(object config)
     {
         var path = Path.Combine(Path.GetTempPath(), $"edgecache-test-{Guid.NewGuid():N}.json");
