@@ -184,6 +184,50 @@ public sealed class RoutingTests
     }
 
     [Fact]
+    public async Task Passive_health_checks_take_a_destination_that_fails_requests_out_of_rotation()
+    {
+        await using var alive = await TestUpstream.StartAsync(context => context.Response.WriteAsync("alive"));
+        var dead = $"http://127.0.0.1:{Deadline.ClosedPort()}";
+        var config = await WriteConfigAsync(new
+        {
+            ReverseProxy = new
+            {
+                Routes = new Dictionary<string, object> { ["all"] = new { ClusterId = "pool", Match = new { Path = "/{**any}" } } },
+                Clusters = new Dictionary<string, object>
+                {
+                    ["pool"] = new
+                    {
+                        LoadBalancingPolicy = "RoundRobin",
+                        // No active probe: only the failures of real requests can take "dead" out.
+                        HealthCheck = new { Passive = new { Enabled = true, Policy = "TransportFailureRate", ReactivationPeriod = "00:05:00" } },
+                        Destinations = new Dictionary<string, object> { ["alive"] = new { Address = alive.Url }, ["dead"] = new { Address = dead } },
+                    },
+                },
+            },
+        });
+        await using var edge = await TestEdge.StartAsync(new Dictionary<string, string?>(), config);
+
+        var failed = 0;
+        async Task<bool> FiftyInARowSucceed()
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                using var response = await edge.Client.PostAsync("/work", null);
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    failed++;
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        Assert.True(await Deadline.UntilAsync(FiftyInARowSucceed, TimeSpan.FromSeconds(30)), $"{failed} failures and still no run of 50 successes");
+        Assert.True(failed > 0, "the dead destination was never tried, so nothing was tested");
+    }
+
+    [Fact]
     public async Task A_destination_added_by_editing_the_config_under_load_serves_traffic_with_no_failed_request()
     {
         await using var one = await TestUpstream.StartAsync(context => context.Response.WriteAsync("one"));
