@@ -24,7 +24,7 @@ internal static partial class CacheReportEndpoint
         if (path is null || !path.StartsWith('/') || path.Length > MaxPathLength || path.AsSpan().ContainsAnyInRange('\0', '\x1f'))
         {
             var error = $"give one path: ?path=/x, starting with '/', at most {MaxPathLength} characters, no control characters";
-            LogBadRequest(logger, PurgeAccess.Remote(context), error);
+            LogBadRequest(logger, AdminAccess.Remote(context), error);
             return Results.Json(new ErrorReport(error), EdgeJsonContext.Default.ErrorReport, statusCode: StatusCodes.Status400BadRequest);
         }
 

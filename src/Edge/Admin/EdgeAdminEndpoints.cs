@@ -46,12 +46,12 @@ internal static partial class EdgeAdminEndpoints
 
     /// <summary>
     /// Null when the request may read the edge's state; otherwise the 403 or 401 to send, already logged.
-    /// Reading is open when no token is configured (unlike purging: see <see cref="PurgeAccess"/>),
+    /// Reading is open when no token is configured (unlike purging: see <see cref="AdminAccess"/>),
     /// but never outside <see cref="AdminNetworks"/>.
     /// </summary>
     private static IResult? ReadRefusal(HttpContext context, BearerToken token, AdminNetworks networks, ILogger logger)
     {
-        if (PurgeAccess.NetworkRefusal(context, networks, logger) is { } refused)
+        if (AdminAccess.NetworkRefusal(context, networks, logger) is { } refused)
         {
             return refused;
         }
@@ -61,7 +61,7 @@ internal static partial class EdgeAdminEndpoints
             return null;
         }
 
-        LogRejected(logger, PurgeAccess.Remote(context), context.Request.Path);
+        LogRejected(logger, AdminAccess.Remote(context), context.Request.Path);
         context.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
         return Results.Json(new ErrorReport("a valid bearer token is required"), EdgeJsonContext.Default.ErrorReport, statusCode: StatusCodes.Status401Unauthorized);
     }

@@ -22,7 +22,7 @@ internal static partial class PurgeEndpoint
 
     public static async Task<IResult> HandleAsync(HttpContext context, ResponseCache cache, BearerToken token, AdminNetworks networks, ILogger logger)
     {
-        var refusal = PurgeAccess.Refusal(context, token, networks, logger);
+        var refusal = AdminAccess.PurgeRefusal(context, token, networks, logger);
         if (refusal is not null)
         {
             return refusal;
@@ -61,7 +61,7 @@ internal static partial class PurgeEndpoint
             PurgeKind.Tag => cache.PurgeTag(value, request.Soft),
             _ => cache.PurgeAll(request.Soft),
         };
-        LogPurged(logger, kind, value, request.Soft, purged, PurgeAccess.Remote(context));
+        LogPurged(logger, kind, value, request.Soft, purged, AdminAccess.Remote(context));
         return Results.Json(new PurgeReport(purged), EdgeJsonContext.Default.PurgeReport);
     }
 
@@ -121,7 +121,7 @@ internal static partial class PurgeEndpoint
 
     private static IResult BadRequest(HttpContext context, ILogger logger, string error)
     {
-        LogBadRequest(logger, PurgeAccess.Remote(context), error);
+        LogBadRequest(logger, AdminAccess.Remote(context), error);
         return Results.Json(new ErrorReport(error), EdgeJsonContext.Default.ErrorReport, statusCode: StatusCodes.Status400BadRequest);
     }
 

@@ -43,7 +43,7 @@ internal sealed partial class PurgeMiddleware
 
     private Task PurgeAsync(HttpContext context)
     {
-        var refusal = PurgeAccess.Refusal(context, _token, _networks, _logger);
+        var refusal = AdminAccess.PurgeRefusal(context, _token, _networks, _logger);
         if (refusal is not null)
         {
             return refusal.ExecuteAsync(context);
@@ -52,7 +52,7 @@ internal sealed partial class PurgeMiddleware
         var key = CacheKey.Create(context.Request);
         var soft = context.Request.Headers[SoftPurgeHeader].ToString().Trim() is "1" or "true";
         var purged = _cache.PurgeUrl(key, soft);
-        LogPurged(_logger, key, soft, purged, PurgeAccess.Remote(context));
+        LogPurged(_logger, key, soft, purged, AdminAccess.Remote(context));
         return Results.Json(new PurgeReport(purged), EdgeJsonContext.Default.PurgeReport).ExecuteAsync(context);
     }
 

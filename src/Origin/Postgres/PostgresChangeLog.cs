@@ -259,13 +259,12 @@ public sealed class PostgresChangeLog : IChangeLog
     }
 
     /// <summary>Reads the head and low-water mark as they are in the database now.</summary>
-    private async Task<bool> RefreshAsync(CancellationToken cancellationToken)
+    private async Task RefreshAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _db.DataSource.OpenConnectionAsync(cancellationToken);
         var (head, low) = await ReadStateAsync(connection, null, forUpdate: false, cancellationToken);
         RaiseLowWaterMark(low);
         Advance(head);
-        return true;
     }
 
     /// <summary>A notification ("head") or a poll: raise the head to what it says, or to what the database says.</summary>

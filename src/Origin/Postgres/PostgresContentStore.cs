@@ -151,7 +151,7 @@ public sealed partial class PostgresContentStore : IContentStore, IAsyncDisposab
                         touch.Parameters.AddWithValue("at", now);
                         if (await touch.ExecuteNonQueryAsync(ct) > 0)
                         {
-                            return true;
+                            return;
                         }
                     }
 
@@ -167,7 +167,6 @@ public sealed partial class PostgresContentStore : IContentStore, IAsyncDisposab
                     insert.Parameters.Add(new NpgsqlParameter("data", NpgsqlDbType.Bytea) { Value = body, Size = checked((int)size) });
                     insert.Parameters.AddWithValue("at", now);
                     await insert.ExecuteNonQueryAsync(ct);
-                    return true;
                 },
                 cancellationToken);
 
@@ -326,7 +325,7 @@ public sealed partial class PostgresContentStore : IContentStore, IAsyncDisposab
         return ValueTask.CompletedTask;
     }
 
-    private async Task<bool> ApplyOnceAsync(IReadOnlyList<ChangeEntry> changes, CancellationToken cancellationToken)
+    private async Task ApplyOnceAsync(IReadOnlyList<ChangeEntry> changes, CancellationToken cancellationToken)
     {
         await using var connection = await _db.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -339,7 +338,7 @@ public sealed partial class PostgresContentStore : IContentStore, IAsyncDisposab
         var fresh = changes.Where(c => c.Seq > applied).ToList();
         if (fresh.Count == 0)
         {
-            return false;
+            return;
         }
 
         var paths = new List<string>();
@@ -400,7 +399,6 @@ public sealed partial class PostgresContentStore : IContentStore, IAsyncDisposab
 
         await transaction.CommitAsync(cancellationToken);
         LogApplied(_logger, fresh.Count, fresh[^1].Seq);
-        return true;
 
         void Upsert(string path, long seq, string? hash, string? item)
         {

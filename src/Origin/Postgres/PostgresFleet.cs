@@ -166,7 +166,6 @@ internal sealed partial class PostgresFleet : BackgroundService
 
                 await PostgresListener.NotifyAsync(connection, transaction, Channel, _origin.ToString(), ct);
                 await transaction.CommitAsync(ct);
-                return true;
             },
             cancellationToken);
     }

@@ -15,6 +15,16 @@ internal sealed partial class PostgresRetry(TimeSpan retryFor, TimeProvider time
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(2);
 
+    public Task RunAsync(string what, Func<int, CancellationToken, Task> work, CancellationToken cancellationToken)
+        => RunAsync(
+            what,
+            async (attempt, ct) =>
+            {
+                await work(attempt, ct);
+                return 0;
+            },
+            cancellationToken);
+
     public async Task<T> RunAsync<T>(string what, Func<int, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();

@@ -6,14 +6,15 @@ using Microsoft.Net.Http.Headers;
 namespace EdgeCache.Edge.Admin;
 
 /// <summary>
-/// Who may purge: only a holder of the edge's bearer token, from an allowed network
-/// (<see cref="AdminNetworks"/>). Unlike the stats, purging is off, never open, when no token is
-/// configured, since anyone could otherwise empty the cache.
+/// Who may use the edge's admin endpoints and <c>PURGE</c>: only clients from an allowed network
+/// (<see cref="AdminNetworks"/>), and for purging only a holder of the edge's bearer token. Unlike
+/// the stats, purging is off, never open, when no token is configured, since anyone could
+/// otherwise empty the cache.
 /// </summary>
-internal static partial class PurgeAccess
+internal static partial class AdminAccess
 {
     /// <summary>Null when the request may purge; otherwise the refusal to send, already logged.</summary>
-    public static IResult? Refusal(HttpContext context, BearerToken token, AdminNetworks networks, ILogger logger)
+    public static IResult? PurgeRefusal(HttpContext context, BearerToken token, AdminNetworks networks, ILogger logger)
     {
         if (NetworkRefusal(context, networks, logger) is { } refused)
         {
