@@ -276,6 +276,17 @@ public sealed class CompressionTests
         Assert.Equal(HttpStatusCode.NotModified, notModified.Status);
         Assert.Equal(2, upstream.Requests);
         Assert.Equal(ETag, upstream.SeenHeaders.Last().IfNoneMatch.ToString());
+
+        // A HEAD for the stale variant goes upstream as a HEAD; its answer describes the variant and refreshes it.
+        clock.Advance(TimeSpan.FromSeconds(30));
+        var head = await SendAsync(client, HttpMethod.Head, "/page", "br");
+        var refreshed = await GetAsync(client, "/page", "br");
+
+        Assert.Equal("br", head.ContentEncoding);
+        Assert.Equal("\"v1-br\"", head.ETag);
+        Assert.StartsWith("EdgeCache; hit", refreshed.CacheStatus, StringComparison.Ordinal);
+        Assert.Equal(first.Body, refreshed.Body);
+        Assert.Equal(3, upstream.Requests);
     }
 
     [Fact]
