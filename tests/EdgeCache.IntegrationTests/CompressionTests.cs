@@ -325,6 +325,32 @@ public sealed class CompressionTests
     }
 
     [Fact]
+    public async Task An_upstream_that_breaks_off_a_buffered_variant_gets_a_502_and_nothing_is_stored()
+    {
+        await using var upstream = await TestUpstream.StartAsync(async context =>
+        {
+            context.Response.ContentType = "text/html";
+            context.Response.Headers.CacheControl = "max-age=60";
+            context.Response.ContentLength = Page.Length;
+            await context.Response.Body.WriteAsync(Page.AsMemory(0, Page.Length / 2));
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+        });
+        await using var edge = await TestEdge.InFrontOfAsync(upstream);
+        using var client = RawClient(edge);
+
+        var first = await GetAsync(client, "/broken", "br");
+        var second = await GetAsync(client, "/broken", "br");
+
+        // Nothing reached the client before the break, so it gets a clean error, not half a brotli stream.
+        Assert.Equal(HttpStatusCode.BadGateway, first.Status);
+        Assert.Null(first.ContentEncoding);
+        Assert.DoesNotContain("stored", first.CacheStatus, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadGateway, second.Status);
+        Assert.Equal(2, upstream.Requests);
+    }
+
+    [Fact]
     public async Task Head_answers_describe_the_variant_a_get_would_get()
     {
         await using var upstream = await PageUpstreamAsync();
