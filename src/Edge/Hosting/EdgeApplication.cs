@@ -109,6 +109,7 @@ public static class EdgeApplication
         services.AddSingleton<UpstreamFetcher>();
         services.AddSingleton<FeedSilence>();
         services.AddSingleton<RateLimitBuckets>();
+        services.AddSingleton<DrainedDestinations>();
         services.AddSingleton(AdminNetworks.TryParse(options.AdminNetworks, out _)!);
         if (certificates is not null)
         {
@@ -156,6 +157,8 @@ public static class EdgeApplication
             pipeline.UseMiddleware<MethodAllowList>();
             pipeline.UseMiddleware<RequestBodyLimitMiddleware>();
             pipeline.UseMiddleware<CachingMiddleware>();
+            pipeline.UseMiddleware<UpstreamRetryMiddleware>();
+            pipeline.UseMiddleware<DrainFilterMiddleware>();
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();
             pipeline.UsePassiveHealthChecks();
