@@ -52,10 +52,29 @@ public sealed class EdgeCommandTests
         var (exitCode, output, _) = await CliRun.RunAsync("edge", "--help");
 
         Assert.Equal(EdgeCacheCommand.Ok, exitCode);
-        foreach (var option in new[] { "--listen", "--upstream", "--origin", "--region", "--cache-size", "--config", "--token", "Example:" })
+        foreach (var option in new[] { "--listen", "--cert", "--key", "--upstream", "--origin", "--region", "--cache-size", "--config", "--token", "Example:" })
         {
             Assert.Contains(option, output);
         }
+    }
+
+    [Fact]
+    public async Task An_https_address_without_a_certificate_is_a_usage_error()
+    {
+        var (exitCode, _, error) = await CliRun.RunAsync("edge", "--listen", "https://127.0.0.1:0", "--upstream", "http://127.0.0.1:9");
+
+        Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
+        Assert.Contains("needs a certificate: give --cert FILE --key FILE", error);
+    }
+
+    [Fact]
+    public async Task A_certificate_file_that_does_not_exist_is_named()
+    {
+        var (exitCode, _, error) = await CliRun.RunAsync(
+            "edge", "--listen", "https://127.0.0.1:0", "--upstream", "http://127.0.0.1:9", "--cert", "/nonexistent/edge.crt", "--key", "/nonexistent/edge.key");
+
+        Assert.Equal(EdgeCacheCommand.BadUsage, exitCode);
+        Assert.Contains("certificate '/nonexistent/edge.crt' with key '/nonexistent/edge.key' could not be loaded", error);
     }
 
     [Theory]

@@ -2,6 +2,7 @@ using System.CommandLine;
 using EdgeCache.Cli.Options;
 using EdgeCache.Cli.Rendering;
 using EdgeCache.Edge.Hosting;
+using EdgeCache.Edge.Tls;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,9 @@ internal static class EdgeCommand
 {
     public static Command Create(CliConsole console)
     {
-        var listen = new Option<string>("--listen") { Description = "Address to serve clients on, e.g. http://127.0.1.1:8080 (port 0 picks a free port). Env: EDGECACHE_LISTEN." };
+        var listen = new Option<string>("--listen") { Description = "Addresses to serve clients on, comma-separated, e.g. http://127.0.1.1:8080 or http://0.0.0.0:80,https://0.0.0.0:443 (port 0 picks a free port). Env: EDGECACHE_LISTEN." };
+        var cert = new Option<string>("--cert") { Description = "PEM certificate (and intermediates) for https:// addresses; reloaded when the file changes. Env: EDGECACHE_CERT." };
+        var key = new Option<string>("--key") { Description = "PEM private key of --cert. Env: EDGECACHE_KEY." };
         var upstream = new Option<string>("--upstream") { Description = "Default upstream URL for every path no configured route claims; defaults to --origin. Env: EDGECACHE_UPSTREAM." };
         var origin = new Option<string>("--origin") { Description = "Origin whose change feed this edge follows (needs --token). Env: EDGECACHE_ORIGIN." };
         var region = new Option<string>("--region") { Description = "Region this edge serves, reported to the origin. Env: EDGECACHE_REGION." };
@@ -28,9 +31,10 @@ internal static class EdgeCommand
             Example:
               edgecache edge --listen http://127.0.0.1:8080 --upstream http://127.0.0.1:9000 --cache-size 512MB
               edgecache edge --listen http://127.0.1.1:8080 --origin http://127.0.0.1:7000 --region us-east --id us-east-1 --token T
+              edgecache edge --listen https://0.0.0.0:443 --cert /etc/edgecache/fullchain.pem --key /etc/edgecache/key.pem --upstream http://10.0.0.5:9000
             """)
         {
-            listen, upstream, origin, region, cacheSize, config, token, id,
+            listen, cert, key, upstream, origin, region, cacheSize, config, token, id,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -38,6 +42,8 @@ internal static class EdgeCommand
             var source = OptionSource.Of(parse);
             var settings = new Dictionary<string, string?>();
             CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Listen), source.Get(listen));
+            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Tls) + ":" + nameof(TlsOptions.Certificate), source.Get(cert) is { } certPath ? Path.GetFullPath(certPath) : null);
+            CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Tls) + ":" + nameof(TlsOptions.Key), source.Get(key) is { } keyPath ? Path.GetFullPath(keyPath) : null);
             CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Upstream), source.Get(upstream));
             CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Origin), source.Get(origin));
             CommandSettings.Put(settings, EdgeOptions.SectionName, nameof(EdgeOptions.Region), source.Get(region));

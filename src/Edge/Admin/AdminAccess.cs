@@ -7,14 +7,14 @@ namespace EdgeCache.Edge.Admin;
 
 /// <summary>
 /// Who may use the edge's admin endpoints and <c>PURGE</c>: only clients from an allowed network
-/// (<see cref="AdminNetworks"/>), and for purging only a holder of the edge's bearer token. Unlike
-/// the stats, purging is off, never open, when no token is configured, since anyone could
-/// otherwise empty the cache.
+/// (<see cref="AdminNetworks"/>), and for changes (purging, draining) only a holder of the edge's
+/// bearer token. Unlike the stats, changes are off, never open, when no token is configured, since
+/// anyone could otherwise empty the cache or turn traffic away from a back-end.
 /// </summary>
 internal static partial class AdminAccess
 {
-    /// <summary>Null when the request may purge; otherwise the refusal to send, already logged.</summary>
-    public static IResult? PurgeRefusal(HttpContext context, BearerToken token, AdminNetworks networks, ILogger logger)
+    /// <summary>Null when the request may change the edge (<paramref name="action"/>: "purging", "draining"); otherwise the refusal to send, already logged.</summary>
+    public static IResult? ChangeRefusal(HttpContext context, BearerToken token, AdminNetworks networks, ILogger logger, string action)
     {
         if (NetworkRefusal(context, networks, logger) is { } refused)
         {
@@ -23,8 +23,8 @@ internal static partial class AdminAccess
 
         if (!token.IsConfigured)
         {
-            LogDisabled(logger, context.Request.Method, Remote(context), context.Request.Path);
-            return Results.Json(new ErrorReport("purging is disabled: no token configured"), EdgeJsonContext.Default.ErrorReport,
+            LogDisabled(logger, context.Request.Method, Remote(context), context.Request.Path, action);
+            return Results.Json(new ErrorReport(action + " is disabled: no token configured"), EdgeJsonContext.Default.ErrorReport,
                 statusCode: StatusCodes.Status403Forbidden);
         }
 
@@ -54,8 +54,8 @@ internal static partial class AdminAccess
 
     public static string Remote(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "?";
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Method} {Path} from {Remote}: purging is disabled, no token is configured")]
-    private static partial void LogDisabled(ILogger logger, string method, string remote, PathString path);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Method} {Path} from {Remote}: {Action} is disabled, no token is configured")]
+    private static partial void LogDisabled(ILogger logger, string method, string remote, PathString path, string action);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Method} {Path} from {Remote}: outside Edge:AdminNetworks")]
     private static partial void LogOutsideNetworks(ILogger logger, string method, string remote, PathString path);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeCache.Edge.Caching;
 using EdgeCache.Edge.Hosting;
+using EdgeCache.Edge.Proxy;
 using EdgeCache.Edge.Storage;
 using EdgeCache.Replication.Security;
 using Microsoft.AspNetCore.Builder;
@@ -11,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy;
 
 namespace EdgeCache.Edge.Admin;
 
@@ -37,6 +39,18 @@ internal static partial class EdgeAdminEndpoints
 
         endpoints.MapPost(PurgeEndpoint.Path, (HttpContext context, ResponseCache cache, ILogger<ResponseCache> logger)
             => PurgeEndpoint.HandleAsync(context, cache, token, networks, logger)).WithOrder(-1);
+
+        endpoints.MapGet(DestinationsEndpoint.Path, (HttpContext context, IProxyStateLookup proxy, DrainedDestinations drained, ILogger<DrainedDestinations> logger)
+            => ReadRefusal(context, token, networks, logger) ?? Results.Json(DestinationsEndpoint.List(proxy, drained), EdgeJsonContext.Default.DestinationsReport))
+            .WithOrder(-1);
+        endpoints.MapPost(DestinationsEndpoint.Path + "/{cluster}/{destination}/drain",
+            (HttpContext context, string cluster, string destination, IProxyStateLookup proxy, DrainedDestinations drained, TimeProvider time, ILogger<DrainedDestinations> logger)
+                => DestinationsEndpoint.Change(context, cluster, destination, drain: true, proxy, drained, time, token, networks, logger))
+            .WithOrder(-1);
+        endpoints.MapPost(DestinationsEndpoint.Path + "/{cluster}/{destination}/restore",
+            (HttpContext context, string cluster, string destination, IProxyStateLookup proxy, DrainedDestinations drained, TimeProvider time, ILogger<DrainedDestinations> logger)
+                => DestinationsEndpoint.Change(context, cluster, destination, drain: false, proxy, drained, time, token, networks, logger))
+            .WithOrder(-1);
 
         // Nothing under the admin prefix reaches an upstream.
         endpoints.Map(Prefix + "/{**rest}", static () => Results.Json(new ErrorReport("no such edge endpoint"), EdgeJsonContext.Default.ErrorReport, statusCode: StatusCodes.Status404NotFound))
@@ -80,4 +94,6 @@ internal sealed record ErrorReport(string Error);
 [JsonSerializable(typeof(CacheStatistics))]
 [JsonSerializable(typeof(PurgeRequest))]
 [JsonSerializable(typeof(PurgeReport))]
+[JsonSerializable(typeof(DestinationsReport))]
+[JsonSerializable(typeof(DestinationReport))]
 internal sealed partial class EdgeJsonContext : JsonSerializerContext;

@@ -22,7 +22,7 @@ internal static partial class PurgeEndpoint
 
     public static async Task<IResult> HandleAsync(HttpContext context, ResponseCache cache, BearerToken token, AdminNetworks networks, ILogger logger)
     {
-        var refusal = AdminAccess.PurgeRefusal(context, token, networks, logger);
+        var refusal = AdminAccess.ChangeRefusal(context, token, networks, logger, "purging");
         if (refusal is not null)
         {
             return refusal;

@@ -43,7 +43,7 @@ internal sealed partial class PurgeMiddleware
 
     private Task PurgeAsync(HttpContext context)
     {
-        var refusal = AdminAccess.PurgeRefusal(context, _token, _networks, _logger);
+        var refusal = AdminAccess.ChangeRefusal(context, _token, _networks, _logger, "purging");
         if (refusal is not null)
         {
             return refusal.ExecuteAsync(context);

@@ -5,12 +5,14 @@ using EdgeCache.Edge.Protection;
 using EdgeCache.Edge.Proxy;
 using EdgeCache.Edge.Replication;
 using EdgeCache.Edge.Storage;
+using EdgeCache.Edge.Tls;
 using EdgeCache.Edge.Transport;
 using EdgeCache.Replication.Feed;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -58,7 +60,9 @@ public static class EdgeApplication
             builder.Configuration.AddInMemoryCollection([new(EdgeOptions.SectionName + ":" + nameof(EdgeOptions.Upstream), options.Origin)]);
         }
 
-        Validate(options, builder.Configuration.GetSection(ReverseProxySection));
+        var listen = ListenAddress.ParseList(options.Listen, out var listenProblems);
+        Validate(options, builder.Configuration.GetSection(ReverseProxySection), listen, listenProblems);
+        var certificates = LoadCertificates(options, listen);
 
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         // The edge logs each upstream failure once, in its own words; the forwarder's warning would repeat it.
@@ -72,7 +76,6 @@ public static class EdgeApplication
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         logging?.Invoke(builder.Logging);
 
-        builder.WebHost.UseUrls(options.Listen);
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = options.InlineScheduling);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -87,9 +90,9 @@ public static class EdgeApplication
             kestrel.Limits.MinRequestBodyDataRate = limits.MinBodyBytesPerSecond > 0
                 ? new MinDataRate(limits.MinBodyBytesPerSecond, TimeSpan.FromSeconds(5))
                 : null;
-            if (options.ZeroCopy && OperatingSystem.IsLinux())
+            foreach (var address in listen)
             {
-                kestrel.ConfigureEndpointDefaults(listen => listen.UseSocketOutput(options.ResponseBufferSize.Bytes));
+                Listen(kestrel, address, endpoint => ConfigureEndpoint(endpoint, address, options));
             }
         });
 
@@ -107,8 +110,13 @@ public static class EdgeApplication
         services.AddSingleton<UpstreamFetcher>();
         services.AddSingleton<FeedSilence>();
         services.AddSingleton<RateLimitBuckets>();
+        services.AddSingleton<DrainedDestinations>();
         services.AddSingleton<CompressionPolicy>();
         services.AddSingleton(AdminNetworks.TryParse(options.AdminNetworks, out _)!);
+        if (certificates is not null)
+        {
+            services.AddSingleton(provider => ActivatorUtilities.CreateInstance<CertificateStore>(provider, certificates));
+        }
         if (options.Origin is not null)
         {
             services.AddSingleton<ChangeApplier>();
@@ -133,6 +141,11 @@ public static class EdgeApplication
             app.UseMiddleware<ClientRateLimiter>();
         }
 
+        if (options.Tls.RedirectHttp || options.Tls.HstsHeader() is not null)
+        {
+            app.UseMiddleware<TransportSecurityMiddleware>();
+        }
+
         app.UseMiddleware<PathGuardMiddleware>();
         if (options.Compression.Enabled)
         {
@@ -153,10 +166,13 @@ public static class EdgeApplication
             pipeline.UseMiddleware<CachingMiddleware>();
             if (options.Compression.Enabled)
             {
-                // Behind the cache, so that its detached upstream fetches are compressed before they are stored.
+                // Behind the cache, so that its detached upstream fetches are compressed before they are stored;
+                // ahead of the retry, so one compressed body covers every attempt.
                 pipeline.UseMiddleware<CompressionMiddleware>();
             }
 
+            pipeline.UseMiddleware<UpstreamRetryMiddleware>();
+            pipeline.UseMiddleware<DrainFilterMiddleware>();
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();
             pipeline.UsePassiveHealthChecks();
@@ -164,8 +180,91 @@ public static class EdgeApplication
         return app;
     }
 
-    private static void Validate(EdgeOptions options, IConfigurationSection reverseProxy)
+    private static void Listen(KestrelServerOptions kestrel, ListenAddress address, Action<ListenOptions> configure)
     {
+        if (address.Localhost)
+        {
+            kestrel.ListenLocalhost(address.Port, configure);
+        }
+        else if (address.Address is { } ip)
+        {
+            kestrel.Listen(ip, address.Port, configure);
+        }
+        else
+        {
+            kestrel.ListenAnyIP(address.Port, configure);
+        }
+    }
+
+    private static void ConfigureEndpoint(ListenOptions endpoint, ListenAddress address, EdgeOptions options)
+    {
+        if (address.Https)
+        {
+            // HTTP/2 is offered by ALPN; the certificate comes per handshake, for the client's SNI name.
+            endpoint.Protocols = HttpProtocols.Http1AndHttp2;
+            var store = endpoint.ApplicationServices.GetRequiredService<CertificateStore>();
+            endpoint.UseHttps(new TlsHandshakeCallbackOptions
+            {
+                OnConnection = store.OnConnection,
+                HandshakeTimeout = options.Tls.HandshakeTimeout,
+            });
+        }
+        else if (options.ZeroCopy && OperatingSystem.IsLinux())
+        {
+            // Plain connections only: sendfile bypasses TLS, which must encrypt every byte.
+            endpoint.UseSocketOutput(options.ResponseBufferSize.Bytes);
+        }
+    }
+
+    /// <summary>The configured certificates, loaded once before the edge starts so a bad file stops it with a clear message.</summary>
+    private static CertificateSet? LoadCertificates(EdgeOptions options, IReadOnlyList<ListenAddress> listen)
+    {
+        if (!listen.Any(address => address.Https))
+        {
+            return null;
+        }
+
+        try
+        {
+            return CertificateSet.Load(options.Tls);
+        }
+        catch (CertificateLoadException e)
+        {
+            throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions), [e.Message]);
+        }
+    }
+
+    private static void Validate(EdgeOptions options, IConfigurationSection reverseProxy, IReadOnlyList<ListenAddress> listen, List<string> listenProblems)
+    {
+        if (listenProblems.Count > 0)
+        {
+            throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions), listenProblems);
+        }
+
+        if (options.Tls.Problems().ToList() is { Count: > 0 } tls)
+        {
+            throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions), tls);
+        }
+
+        var https = listen.Any(address => address.Https);
+        if (https && !options.Tls.HasCertificates)
+        {
+            throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions),
+                ["an https:// listen address needs a certificate: give --cert FILE --key FILE, or Edge:Tls:Certificates"]);
+        }
+
+        if (!https && options.Tls.HasCertificates)
+        {
+            throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions),
+                ["certificates are configured but no listen address is https://; add one to --listen"]);
+        }
+
+        if (options.Tls.RedirectHttp && (!https || listen.All(address => address.Https)))
+        {
+            throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions),
+                ["Tls:RedirectHttp needs both an http:// and an https:// listen address"]);
+        }
+
         if (options.Origin is not null)
         {
             ValidateFollowing(options);

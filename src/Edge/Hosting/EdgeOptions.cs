@@ -1,5 +1,6 @@
 using EdgeCache.Edge.Compression;
 using EdgeCache.Edge.Protection;
+using EdgeCache.Edge.Tls;
 
 namespace EdgeCache.Edge.Hosting;
 
@@ -9,8 +10,14 @@ public sealed class EdgeOptions
     /// <summary>Configuration section the options are bound from.</summary>
     public const string SectionName = "Edge";
 
-    /// <summary>Where clients connect, e.g. <c>http://127.0.1.1:8080</c>; port 0 picks a free port.</summary>
+    /// <summary>
+    /// Where clients connect, e.g. <c>http://127.0.1.1:8080</c>, or several addresses separated by commas
+    /// (<c>http://0.0.0.0:80,https://0.0.0.0:443</c>); port 0 picks a free port. <c>https://</c> needs <see cref="Tls"/> certificates.
+    /// </summary>
     public string Listen { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>TLS termination for the <c>https://</c> listen addresses.</summary>
+    public TlsOptions Tls { get; set; } = new();
 
     /// <summary>Default upstream for every path no configured route claims. Optional when routes are configured.</summary>
     public string? Upstream { get; set; }

@@ -16,12 +16,20 @@ public sealed class TestEdge : IAsyncDisposable
         _app = app;
         Logs = logs;
         Url = url;
+        Urls = [.. app.Urls];
         Client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
     }
 
     private int _disposed;
 
+    /// <summary>The first address the edge listens on.</summary>
     public string Url { get; }
+
+    /// <summary>Every address the edge listens on, ports resolved.</summary>
+    public IReadOnlyList<string> Urls { get; }
+
+    /// <summary>The edge's services (to reach its internals in a test).</summary>
+    public IServiceProvider Services => _app.Services;
 
     public HttpClient Client { get; }
 

@@ -15,6 +15,7 @@ public sealed class TestUpstream : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _requests;
+    private int _disposed;
 
     private TestUpstream(WebApplication app) => _app = app;
 
@@ -55,8 +56,20 @@ public sealed class TestUpstream : IAsyncDisposable
             await context.Response.WriteAsync(body);
         }, address);
 
+    /// <summary>Stops the back-end as a crash would: open connections are cut, requests in flight get no answer.</summary>
+    public async Task KillAsync()
+    {
+        await _app.StopAsync(new CancellationToken(canceled: true));
+        await DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
