@@ -325,6 +325,48 @@ public sealed class CompressionTests
     }
 
     [Fact]
+    public async Task A_streamed_response_reaches_the_client_compressed_as_it_arrives()
+    {
+        var head = Encoding.UTF8.GetBytes("<!doctype html><html><head><title>early</title></head>\n");
+        var rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await TestUpstream.StartAsync(async context =>
+        {
+            context.Response.ContentType = "text/html";
+            context.Response.Headers.CacheControl = "no-store";
+            await context.Response.Body.WriteAsync(head);
+            await context.Response.Body.FlushAsync();
+            await rest.Task;
+            await context.Response.Body.WriteAsync(Page);
+        });
+        await using var edge = await TestEdge.InFrontOfAsync(upstream);
+        using var client = RawClient(edge);
+
+        foreach (var coding in new[] { "br", "gzip" })
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/streamed");
+            request.Headers.TryAddWithoutValidation("Accept-Encoding", coding);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, patience.Token);
+            Assert.Equal(coding, Assert.Single(response.Content.Headers.ContentEncoding));
+            await using var body = await response.Content.ReadAsStreamAsync();
+            await using Stream decoder = coding == "br"
+                ? new BrotliStream(body, CompressionMode.Decompress)
+                : new GZipStream(body, CompressionMode.Decompress);
+
+            // The head arrives while the upstream still holds the rest back.
+            var early = new byte[head.Length];
+            await decoder.ReadExactlyAsync(early, patience.Token);
+            Assert.Equal(head, early);
+
+            rest.TrySetResult();
+            using var remainder = new MemoryStream();
+            await decoder.CopyToAsync(remainder, patience.Token);
+            Assert.Equal(Page, remainder.ToArray());
+            rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    [Fact]
     public async Task An_upstream_that_breaks_off_a_buffered_variant_gets_a_502_and_nothing_is_stored()
     {
         await using var upstream = await TestUpstream.StartAsync(async context =>
