@@ -54,6 +54,42 @@ public sealed class CompressionTests
     }
 
     [Fact]
+    public async Task Concurrent_misses_for_different_encodings_each_get_their_own_variant()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await TestUpstream.StartAsync(async context =>
+        {
+            await release.Task;
+            context.Response.ContentType = "text/html";
+            context.Response.Headers.CacheControl = "max-age=60";
+            context.Response.Headers.ETag = ETag;
+            context.Response.ContentLength = Page.Length;
+            await context.Response.Body.WriteAsync(Page);
+        });
+        await using var edge = await TestEdge.InFrontOfAsync(upstream);
+        using var client = RawClient(edge);
+
+        var codings = Enumerable.Range(0, 24).Select(i => (i % 3) switch { 0 => "br", 1 => "gzip", _ => (string?)null }).ToArray();
+        var answers = codings.Select(coding => GetAsync(client, "/busy", coding)).ToArray();
+        Assert.True(await Deadline.UntilAsync(() => Task.FromResult(upstream.Requests > 0), TimeSpan.FromSeconds(10)));
+        release.SetResult();
+        await Task.WhenAll(answers);
+
+        for (var i = 0; i < codings.Length; i++)
+        {
+            var answer = await answers[i];
+            Assert.Equal(HttpStatusCode.OK, answer.Status);
+            Assert.Equal(codings[i], answer.ContentEncoding);
+            Assert.Equal(Page, Decode(codings[i], answer.Body));
+        }
+
+        foreach (var coding in new[] { "br", "gzip", null })
+        {
+            Assert.StartsWith("EdgeCache; hit", (await GetAsync(client, "/busy", coding)).CacheStatus, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_variant_tag_in_If_None_Match_gets_304_from_the_cache_and_the_identity_tag_does_not()
     {
         await using var upstream = await PageUpstreamAsync();
