@@ -54,6 +54,42 @@ public sealed class CompressionTests
     }
 
     [Fact]
+    public async Task Concurrent_misses_for_different_encodings_each_get_their_own_variant()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await TestUpstream.StartAsync(async context =>
+        {
+            await release.Task;
+            context.Response.ContentType = "text/html";
+            context.Response.Headers.CacheControl = "max-age=60";
+            context.Response.Headers.ETag = ETag;
+            context.Response.ContentLength = Page.Length;
+            await context.Response.Body.WriteAsync(Page);
+        });
+        await using var edge = await TestEdge.InFrontOfAsync(upstream);
+        using var client = RawClient(edge);
+
+        var codings = Enumerable.Range(0, 24).Select(i => (i % 3) switch { 0 => "br", 1 => "gzip", _ => (string?)null }).ToArray();
+        var answers = codings.Select(coding => GetAsync(client, "/busy", coding)).ToArray();
+        Assert.True(await Deadline.UntilAsync(() => Task.FromResult(upstream.Requests > 0), TimeSpan.FromSeconds(10)));
+        release.SetResult();
+        await Task.WhenAll(answers);
+
+        for (var i = 0; i < codings.Length; i++)
+        {
+            var answer = await answers[i];
+            Assert.Equal(HttpStatusCode.OK, answer.Status);
+            Assert.Equal(codings[i], answer.ContentEncoding);
+            Assert.Equal(Page, Decode(codings[i], answer.Body));
+        }
+
+        foreach (var coding in new[] { "br", "gzip", null })
+        {
+            Assert.StartsWith("EdgeCache; hit", (await GetAsync(client, "/busy", coding)).CacheStatus, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_variant_tag_in_If_None_Match_gets_304_from_the_cache_and_the_identity_tag_does_not()
     {
         await using var upstream = await PageUpstreamAsync();
@@ -321,6 +357,48 @@ public sealed class CompressionTests
             Assert.Equal(miss.Body, hit.Body);
             Assert.Equal(hit.Body.Length, hit.ContentLength);
             Assert.StartsWith("EdgeCache; hit", hit.CacheStatus, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_streamed_response_reaches_the_client_compressed_as_it_arrives()
+    {
+        var head = Encoding.UTF8.GetBytes("<!doctype html><html><head><title>early</title></head>\n");
+        var rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await TestUpstream.StartAsync(async context =>
+        {
+            context.Response.ContentType = "text/html";
+            context.Response.Headers.CacheControl = "no-store";
+            await context.Response.Body.WriteAsync(head);
+            await context.Response.Body.FlushAsync();
+            await rest.Task;
+            await context.Response.Body.WriteAsync(Page);
+        });
+        await using var edge = await TestEdge.InFrontOfAsync(upstream);
+        using var client = RawClient(edge);
+
+        foreach (var coding in new[] { "br", "gzip" })
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/streamed");
+            request.Headers.TryAddWithoutValidation("Accept-Encoding", coding);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, patience.Token);
+            Assert.Equal(coding, Assert.Single(response.Content.Headers.ContentEncoding));
+            await using var body = await response.Content.ReadAsStreamAsync();
+            await using Stream decoder = coding == "br"
+                ? new BrotliStream(body, CompressionMode.Decompress)
+                : new GZipStream(body, CompressionMode.Decompress);
+
+            // The head arrives while the upstream still holds the rest back.
+            var early = new byte[head.Length];
+            await decoder.ReadExactlyAsync(early, patience.Token);
+            Assert.Equal(head, early);
+
+            rest.TrySetResult();
+            using var remainder = new MemoryStream();
+            await decoder.CopyToAsync(remainder, patience.Token);
+            Assert.Equal(Page, remainder.ToArray());
+            rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
 

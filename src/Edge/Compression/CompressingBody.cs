@@ -168,12 +168,24 @@ internal sealed class CompressingBody : Stream, IHttpResponseBodyFeature
         return _mode switch
         {
             Mode.AsIs => _inner.Stream.WriteAsync(buffer, cancellationToken),
-            Mode.Streaming or Mode.Buffered => _encoder!.WriteAsync(buffer, cancellationToken),
+            Mode.Streaming => WriteStreamingAsync(buffer, cancellationToken),
+            Mode.Buffered => _encoder!.WriteAsync(buffer, cancellationToken),
             _ => throw new InvalidOperationException("The response body is finished."),
         };
     }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    /// <summary>
+    /// Compresses what the upstream sent so far and passes it on at once: an encoder left alone
+    /// holds its input until its window fills, and a page the upstream streams (its head first,
+    /// events, progress) would reach the client only at the end. Each flush costs a few bytes.
+    /// </summary>
+    private async ValueTask WriteStreamingAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        await _encoder!.WriteAsync(buffer, cancellationToken);
+        await _encoder.FlushAsync(cancellationToken);
+    }
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
