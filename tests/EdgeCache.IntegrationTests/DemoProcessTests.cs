@@ -110,7 +110,8 @@ public sealed class DemoProcessTests(ITestOutputHelper log)
 
         var edge = Assert.Single(demo.Edges);
         Assert.Equal(("127.0.1.1", "eu-west", "eu-west-1"), (new Uri(edge.Url).Host, edge.Region, edge.Id));
-        Assert.Contains($"try: curl -i {edge.Url}/", process.Output);
+        // Printed right after the "published" line that ReadAsync waited for, so it may still be on its way.
+        Assert.Equal($"try: curl -i {edge.Url}/", await process.WaitForLineAsync(l => l.StartsWith("try: curl", StringComparison.Ordinal), StartWithin));
 
         process.Interrupt();
         Assert.Equal(0, await process.WaitForExitAsync(ExitWithin));

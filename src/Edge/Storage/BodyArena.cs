@@ -173,7 +173,11 @@ internal sealed partial class BodyArena : IDisposable
         }
     }
 
-    /// <summary>Unmaps the reserve and closes the memfd; for shutdown and tests. Extents must no longer be used.</summary>
+    /// <summary>
+    /// Lets go of the memfd and its pages; for shutdown and tests. The address range stays mapped, to
+    /// anonymous memory: a fill or a send still under way when the edge stops may touch its extent
+    /// once more, and unmapping would turn that into a segmentation fault of the whole process.
+    /// </summary>
     public void Dispose()
     {
         lock (_lock)
@@ -186,7 +190,18 @@ internal sealed partial class BodyArena : IDisposable
             _disposed = true;
         }
 
-        _ = LinuxMemory.Munmap(Address, (nuint)ReserveBytes);
+        // MAP_FIXED swaps the mapping in one step, so no access ever finds the range unmapped. The
+        // range is reserved address space (nothing is committed until touched), given up only at exit.
+        var replaced = LinuxMemory.MmapAnonymous(
+            Address, (nuint)ReserveBytes, LinuxMemory.ProtRead | LinuxMemory.ProtWrite,
+            LinuxMemory.MapPrivate | LinuxMemory.MapAnonymous | LinuxMemory.MapNoReserve | LinuxMemory.MapFixed, -1, 0);
+        if (replaced == LinuxMemory.MapFailed)
+        {
+            // Keep the memfd mapped rather than risk the fault: its pages stay until exit.
+            LogReleaseFailed(_logger, Marshal.GetLastPInvokeError(), ReserveBytes);
+            return;
+        }
+
         _handle.Dispose();
     }
 
@@ -223,6 +238,9 @@ internal sealed partial class BodyArena : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Body arena disabled: {Call} is not available ({Error})")]
     private static partial void LogUnavailable(ILogger logger, string call, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Body arena kept at dispose: replacing its mapping failed with errno {Errno} for a reserve of {ReserveBytes} bytes")]
+    private static partial void LogReleaseFailed(ILogger logger, int errno, long reserveBytes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Body arena disabled: {Call} failed with errno {Errno} for a reserve of {ReserveBytes} bytes")]
     private static partial void LogCallFailed(ILogger logger, string call, int errno, long reserveBytes);

@@ -3,7 +3,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace EdgeCache.Edge.Storage;
 
-/// <summary>The libc calls behind <see cref="BodyArena"/>: an anonymous memfd, its mapping and hole punching (Linux x64).</summary>
+/// <summary>The libc calls behind <see cref="BodyArena"/>: an anonymous memfd, its mapping (and its replacement at dispose) and hole punching (Linux x64).</summary>
 internal static partial class LinuxMemory
 {
     public const uint MfdCloexec = 1;
@@ -12,6 +12,9 @@ internal static partial class LinuxMemory
     public const int ProtWrite = 2;
 
     public const int MapShared = 1;
+    public const int MapPrivate = 2;
+    public const int MapFixed = 0x10;
+    public const int MapAnonymous = 0x20;
     public const int MapNoReserve = 0x4000;
 
     /// <summary>What mmap returns on failure: <c>(void*)-1</c>.</summary>
@@ -32,9 +35,10 @@ internal static partial class LinuxMemory
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     public static partial nint Mmap(nint addr, nuint length, int prot, int flags, SafeFileHandle fd, long offset);
 
-    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
+    /// <summary>mmap without a file (<see cref="MapAnonymous"/>; the descriptor is -1).</summary>
+    [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    public static partial int Munmap(nint addr, nuint length);
+    public static partial nint MmapAnonymous(nint addr, nuint length, int prot, int flags, int fd, long offset);
 
     // The handle, not a raw fd: marshalling holds a reference for the call, so a punch racing the arena's
     // Dispose fails cleanly instead of hitting whatever file reused the descriptor number.

@@ -316,4 +316,19 @@ public sealed class BodyArenaTests
         Assert.Null(arena.TryAllocate(64 * KiB));
         Assert.True(arena.Handle.IsClosed);
     }
+
+    [Fact]
+    public void A_body_written_or_read_after_dispose_lands_in_harmless_memory_instead_of_crashing_the_process()
+    {
+        // A fill still streaming when the edge stops: before, this write hit an unmapped range (SIGSEGV).
+        var arena = Create();
+        var extent = Allocate(arena, 64 * KiB);
+        extent.GetSpan().Fill(7);
+
+        arena.Dispose();
+        extent.GetSpan().Fill(9);
+
+        Assert.Equal(9, extent.GetSpan()[^1]);
+        Assert.True(arena.Handle.IsClosed);
+    }
 }
