@@ -107,6 +107,7 @@ public sealed class TlsTests : IDisposable
         // Configured names replace the certificate's own: this one is not listed.
         Assert.Equal(fallback.Leaf.Thumbprint, (await _ca.HandshakeAsync(address, "alt.shop.test")).Certificate.Thumbprint);
         Assert.Equal(wildcard.Leaf.Thumbprint, (await _ca.HandshakeAsync(address, "img.media.test")).Certificate.Thumbprint);
+        Assert.Equal(shop.Leaf.Thumbprint, (await _ca.HandshakeAsync(address, "shop.test.")).Certificate.Thumbprint);
         // A wildcard covers one label only.
         Assert.Equal(fallback.Leaf.Thumbprint, (await _ca.HandshakeAsync(address, "a.img.media.test")).Certificate.Thumbprint);
         Assert.Equal(fallback.Leaf.Thumbprint, (await _ca.HandshakeAsync(address, "other.test")).Certificate.Thumbprint);

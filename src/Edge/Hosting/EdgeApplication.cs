@@ -117,6 +117,7 @@ public static class EdgeApplication
         {
             services.AddSingleton(provider => ActivatorUtilities.CreateInstance<CertificateStore>(provider, certificates));
         }
+
         if (options.Origin is not null)
         {
             services.AddSingleton<ChangeApplier>();

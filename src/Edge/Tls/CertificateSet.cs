@@ -33,6 +33,8 @@ internal sealed class CertificateSet
     {
         if (!string.IsNullOrEmpty(serverName))
         {
+            // A fully qualified name (trailing dot) is the same host.
+            serverName = serverName.EndsWith('.') ? serverName.TrimEnd('.') : serverName;
             if (_byName.TryGetValue(serverName, out var exact))
             {
                 return exact;

@@ -28,6 +28,7 @@ internal sealed partial class CertificateStore : IDisposable
     private readonly Lock _reloading = new();
     private CertificateSet _current;
     private int _reloads;
+    private bool _disposed;
 
     public CertificateStore(CertificateSet initial, IOptions<EdgeOptions> options, TimeProvider time, ILogger<CertificateStore> logger)
     {
@@ -35,7 +36,7 @@ internal sealed partial class CertificateStore : IDisposable
         _options = options.Value.Tls;
         _time = time;
         _logger = logger;
-        _reload = time.CreateTimer(static state => ((CertificateStore)state!).Reload(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _reload = time.CreateTimer(static state => ((CertificateStore)state!).ReloadAfterChange(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         WarnOfExpiry(initial);
         Watch();
     }
@@ -82,6 +83,7 @@ internal sealed partial class CertificateStore : IDisposable
 
     public void Dispose()
     {
+        Volatile.Write(ref _disposed, true);
         foreach (var watcher in _watchers)
         {
             watcher.Dispose();
@@ -114,7 +116,41 @@ internal sealed partial class CertificateStore : IDisposable
     }
 
     // Every event restarts the wait, so the files are read once, after the last write of a burst.
-    private void OnFileEvent(object sender, FileSystemEventArgs e) => _reload.Change(SettleTime, Timeout.InfiniteTimeSpan);
+    private void OnFileEvent(object sender, FileSystemEventArgs e)
+    {
+        if (Volatile.Read(ref _disposed))
+        {
+            return;
+        }
+
+        try
+        {
+            _reload.Change(SettleTime, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The edge stopped while the event was on its way: nothing to reload for.
+        }
+    }
+
+    private void ReloadAfterChange()
+    {
+        if (Volatile.Read(ref _disposed))
+        {
+            return;
+        }
+
+        try
+        {
+            Reload();
+        }
+#pragma warning disable CA1031 // A timer thread has no caller: anything unforeseen is logged, and the previous certificates stay.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogReloadFailed(_logger, e.Message);
+        }
+    }
 
     private void WarnOfExpiry(CertificateSet set)
     {
