@@ -1,3 +1,4 @@
+using EdgeCache.Edge.Compression;
 using EdgeCache.Edge.Http;
 
 namespace EdgeCache.Edge.Caching;
@@ -55,6 +56,7 @@ internal sealed class ExpectedETags
     /// <summary>
     /// True when a put for <paramref name="path"/> is remembered and <paramref name="etag"/> is not
     /// its version (compared weakly, so a compressing hop's W/ does not count; no ETag never matches).
+    /// The edge's own compressed variants of that version (<c>"x-br"</c> for <c>"x"</c>) are that version.
     /// </summary>
     public bool Contradicts(ReadOnlySpan<char> path, string? etag)
     {
@@ -66,6 +68,6 @@ internal sealed class ExpectedETags
         return etag is null
             || !EntityTag.TryParse(etag, out var actual)
             || !EntityTag.TryParse(node.Value.ETag, out var expected)
-            || !actual.Matches(expected, EntityTagComparison.Weak);
+            || !(actual.Matches(expected, EntityTagComparison.Weak) || VariantETag.IsVariantOf(actual, expected));
     }
 }

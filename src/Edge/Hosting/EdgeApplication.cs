@@ -1,5 +1,6 @@
 using EdgeCache.Edge.Admin;
 using EdgeCache.Edge.Caching;
+using EdgeCache.Edge.Compression;
 using EdgeCache.Edge.Protection;
 using EdgeCache.Edge.Proxy;
 using EdgeCache.Edge.Replication;
@@ -110,6 +111,7 @@ public static class EdgeApplication
         services.AddSingleton<FeedSilence>();
         services.AddSingleton<RateLimitBuckets>();
         services.AddSingleton<DrainedDestinations>();
+        services.AddSingleton<CompressionPolicy>();
         services.AddSingleton(AdminNetworks.TryParse(options.AdminNetworks, out _)!);
         if (certificates is not null)
         {
@@ -146,6 +148,11 @@ public static class EdgeApplication
         }
 
         app.UseMiddleware<PathGuardMiddleware>();
+        if (options.Compression.Enabled)
+        {
+            // Ahead of the cache, hits included: every client that takes brotli then selects one stored variant.
+            app.UseMiddleware<AcceptEncodingMiddleware>();
+        }
 
         app.UseMiddleware<FreshHitMiddleware>();
         // Called here, or the host puts routing in front of everything: fresh hits would pay for
@@ -158,6 +165,13 @@ public static class EdgeApplication
             pipeline.UseMiddleware<MethodAllowList>();
             pipeline.UseMiddleware<RequestBodyLimitMiddleware>();
             pipeline.UseMiddleware<CachingMiddleware>();
+            if (options.Compression.Enabled)
+            {
+                // Behind the cache, so that its detached upstream fetches are compressed before they are stored;
+                // ahead of the retry, so one compressed body covers every attempt.
+                pipeline.UseMiddleware<CompressionMiddleware>();
+            }
+
             pipeline.UseMiddleware<UpstreamRetryMiddleware>();
             pipeline.UseMiddleware<DrainFilterMiddleware>();
             pipeline.UseSessionAffinity();
@@ -292,6 +306,11 @@ public static class EdgeApplication
         if (options.Limits.Problems().ToList() is { Count: > 0 } limits)
         {
             throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions), limits);
+        }
+
+        if (options.Compression.Problems().ToList() is { Count: > 0 } compression)
+        {
+            throw new OptionsValidationException(EdgeOptions.SectionName, typeof(EdgeOptions), compression);
         }
     }
 

@@ -1,3 +1,4 @@
+using EdgeCache.Edge.Compression;
 using EdgeCache.Edge.Protection;
 using EdgeCache.Edge.Tls;
 
@@ -73,6 +74,9 @@ public sealed class EdgeOptions
     /// 405. Empty allows every method. Configured routes list theirs in <c>Metadata.AllowedMethods</c>.
     /// </summary>
     public string[] AllowedMethods { get; set; } = [];
+
+    /// <summary>Compression of responses the upstream sent uncompressed: <c>br</c> or <c>gzip</c>, per the client's <c>Accept-Encoding</c>.</summary>
+    public CompressionOptions Compression { get; set; } = new();
 
     /// <summary>Per-client rate limits, first matching rule wins; none by default.</summary>
     public RateLimitRule[] RateLimits { get; set; } = [];

@@ -85,6 +85,11 @@ public sealed class FeedApplyTests
         Assert.False(Fresh(cache, "http://e.test/g"));
         cache.Store(Response("http://e.test/g", "W/\"v2\""));
         Assert.True(Fresh(cache, "http://e.test/g"));
+        // The edge's compressed variant of the put version is that version.
+        cache.Store(Response("http://e.test/g", "\"v2-br\""));
+        Assert.True(Fresh(cache, "http://e.test/g"));
+        cache.Store(Response("http://e.test/g", "\"v1-br\""));
+        Assert.False(Fresh(cache, "http://e.test/g"));
         cache.Store(Response("http://e.test/other", "\"v1\""));
         Assert.True(Fresh(cache, "http://e.test/other"));
 
