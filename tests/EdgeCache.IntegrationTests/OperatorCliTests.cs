@@ -204,6 +204,27 @@ public sealed class OperatorCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_of_a_path_compares_the_content_not_the_compressed_variant_an_edge_holds()
+    {
+        await using var fleet = await TestFleet.StartAsync(regions: 1, edgesPerRegion: 1);
+        await PublishAsync(fleet.Origin, Site(("page.html", "<p>" + new string('x', 2000) + "</p>")), "--wait");
+        var edge = fleet.Edges[0];
+        using var brotli = new HttpRequestMessage(HttpMethod.Get, "/page.html");
+        brotli.Headers.AcceptEncoding.ParseAdd("gzip, deflate, br");
+        using var warmed = await edge.Edge.Client.SendAsync(brotli);
+        Assert.Equal("br", Assert.Single(warmed.Content.Headers.ContentEncoding));
+
+        var (exitCode, json, error) = await CliProcess.RunAsync(["status", "--path", "/page.html", "--json"], Connection(fleet.Origin));
+
+        Assert.True(exitCode == 0, error);
+        var report = Json(json);
+        var etag = report.GetProperty("originETag").GetString()!;
+        Assert.Equal($"{etag[..^1]}-br\"", warmed.Headers.ETag!.ToString());
+        // The edge holds the br variant of the origin's current content: up to date, not a different tag.
+        Assert.Equal(etag, Assert.Single(report.GetProperty("edges").EnumerateArray()).GetProperty("eTag").GetString());
+    }
+
+    [Fact]
     public async Task Origin_and_token_come_from_a_config_file_and_command_options_from_its_command_section()
     {
         await using var origin = await TestOrigin.StartAsync();

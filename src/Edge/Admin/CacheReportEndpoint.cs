@@ -1,8 +1,10 @@
 using EdgeCache.Edge.Caching;
+using EdgeCache.Edge.Compression;
 using EdgeCache.Replication.Feed;
 using EdgeCache.Replication.Fleet;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
 
 namespace EdgeCache.Edge.Admin;
 
@@ -33,13 +35,16 @@ internal static partial class CacheReportEndpoint
         foreach (var stored in cache.VariantsOf(path))
         {
             var age = stored.CurrentAge(now);
+            var encoding = stored.Headers[HeaderNames.ContentEncoding] is { Count: > 0 } coding ? coding.ToString() : null;
             entries.Add(new CachedVariant(
                 stored.Key,
                 stored.ETag,
                 (long)age.TotalSeconds,
                 CacheStatusHeader.Ttl(stored, now),
                 !stored.IsFresh(now),
-                stored.Body.Length));
+                stored.Body.Length,
+                encoding,
+                VariantETag.OfRepresentation(stored.ETag, encoding)));
         }
 
         return Results.Json(new EdgeCacheReport(path, entries), ReplicationJsonContext.Default.EdgeCacheReport);

@@ -61,11 +61,9 @@ internal static class VariantETag
                     result.Append(", ");
                 }
 
-                if (EntityTag.TryParse(member, out var tag) && tag.OpaqueTag.Length > suffix.Length + 2
-                    && tag.OpaqueTag[..^1].EndsWith(suffix, StringComparison.Ordinal))
+                if (EntityTag.TryParse(member, out var tag) && WithoutSuffix(tag, suffix) is { } upstream)
                 {
                     var variant = member.Trim(" \t").ToString();
-                    var upstream = string.Concat(tag.IsWeak ? "W/" : string.Empty, tag.OpaqueTag[..^(suffix.Length + 1)], "\"");
                     rewritten.Add((variant, upstream));
                     result.Append(upstream);
                     changed = true;
@@ -78,6 +76,25 @@ internal static class VariantETag
         }
 
         return changed ? result.ToString() : null;
+    }
+
+    /// <summary>
+    /// The upstream's tag for a stored response's <paramref name="etag"/>: without the variant's
+    /// suffix when the response is in <paramref name="contentEncoding"/> <c>br</c> or <c>gzip</c>
+    /// and the tag carries that coding's suffix; otherwise <paramref name="etag"/> itself.
+    /// </summary>
+    public static string? OfRepresentation(string? etag, string? contentEncoding)
+    {
+        ContentCoding? coding = contentEncoding switch
+        {
+            ContentCodingNames.Brotli => ContentCoding.Brotli,
+            ContentCodingNames.Gzip => ContentCoding.Gzip,
+            _ => null,
+        };
+        return etag is not null && coding is { } applied && EntityTag.TryParse(etag, out var tag)
+            && WithoutSuffix(tag, ContentCodingNames.ETagSuffix(applied)) is { } upstream
+            ? upstream
+            : etag;
     }
 
     /// <summary>
@@ -101,6 +118,12 @@ internal static class VariantETag
 
         return null;
     }
+
+    /// <summary><paramref name="tag"/> without <paramref name="suffix"/> at the end of its opaque-tag, or null when it has none to lose.</summary>
+    private static string? WithoutSuffix(EntityTag tag, string suffix)
+        => tag.OpaqueTag.Length > suffix.Length + 2 && tag.OpaqueTag[..^1].EndsWith(suffix, StringComparison.Ordinal)
+            ? string.Concat(tag.IsWeak ? "W/" : string.Empty, tag.OpaqueTag[..^(suffix.Length + 1)], "\"")
+            : null;
 
     private static bool IsVariantOf(ReadOnlySpan<char> candidate, ReadOnlySpan<char> original, ContentCoding coding)
     {

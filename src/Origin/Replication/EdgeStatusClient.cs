@@ -47,7 +47,8 @@ internal sealed partial class EdgeStatusClient(HttpClient client, IOptions<Origi
 
             return entries.Count == 0
                 ? new EdgePathStatus(edge.Id, edge.Region, edge.Endpoint, false, null, null, null, null, null)
-                : new EdgePathStatus(edge.Id, edge.Region, edge.Endpoint, true, entries[0].ETag, entries[0].AgeSeconds, entries[0].TtlSeconds, entries[0].Stale, null);
+                // The content's tag, not a compressed variant's: it is what the origin's own tag is compared with.
+                : new EdgePathStatus(edge.Id, edge.Region, edge.Endpoint, true, entries[0].UpstreamETag ?? entries[0].ETag, entries[0].AgeSeconds, entries[0].TtlSeconds, entries[0].Stale, null);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

@@ -32,8 +32,13 @@ public sealed record FleetReport(long Head, IReadOnlyList<EdgeReport> Edges);
 /// </summary>
 public sealed record WaitReport(long Seq, IReadOnlyList<string> Acked, IReadOnlyList<string> Pending);
 
-/// <summary>One stored variant of a path in an edge's cache.</summary>
-public sealed record CachedVariant(string Key, string? ETag, long AgeSeconds, long TtlSeconds, bool Stale, long Size);
+/// <summary>
+/// One stored variant of a path in an edge's cache. <see cref="ContentEncoding"/> is the variant's coding
+/// (null: identity); <see cref="UpstreamETag"/> the tag the upstream gave the content, which a variant the
+/// edge compressed carries with a suffix in <see cref="ETag"/> (<c>"x"</c> stored as <c>"x-br"</c>).
+/// </summary>
+public sealed record CachedVariant(
+    string Key, string? ETag, long AgeSeconds, long TtlSeconds, bool Stale, long Size, string? ContentEncoding = null, string? UpstreamETag = null);
 
 /// <summary><c>GET /_edge/cache?path=/x</c> on an edge: every stored variant of the path (none: not stored).</summary>
 public sealed record EdgeCacheReport(string Path, IReadOnlyList<CachedVariant> Entries);
