@@ -2,9 +2,12 @@ using BenchmarkDotNet.Attributes;
 using EdgeCache.Edge.Caching;
 using EdgeCache.Edge.Compression;
 using EdgeCache.Edge.Hosting;
+using EdgeCache.Edge.Protection;
 using EdgeCache.Edge.Replication;
 using EdgeCache.Edge.Storage;
+using System.Net;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -27,6 +30,8 @@ public class HitPathBenchmarks
     private ReusedHttpContext _variantHit = null!;
     private ReusedHttpContext _compressedHit = null!;
     private AcceptEncodingMiddleware _normaliser = null!;
+    private ClientRateLimiter _guarded = null!;
+    private ReusedHttpContext _guardedHit = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -53,12 +58,22 @@ public class HitPathBenchmarks
         cache.Store(UpstreamResponse.Create(compressedKey, UpstreamResponse.Headers(varyOnEncoding: true), BrowserRequest.Headers("br")));
         _normaliser = new AcceptEncodingMiddleware(_middleware.InvokeAsync);
 
+        // The protections in front of every hit: a rate limit rule covering the path (never exhausted
+        // here) and the path-attack check on the raw target.
+        var limited = Options.Create(new EdgeOptions { RateLimits = [new RateLimitRule { PermitsPerSecond = 1e9, Burst = int.MaxValue }] });
+        var pathGuard = new PathGuardMiddleware(_middleware.InvokeAsync, NullLogger<PathGuardMiddleware>.Instance);
+        _guarded = new ClientRateLimiter(pathGuard.InvokeAsync, new RateLimitBuckets(limited, time), time, NullLogger<ClientRateLimiter>.Instance);
+        _guardedHit = new ReusedHttpContext(BrowserRequest.Path);
+        _guardedHit.Context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget = BrowserRequest.Path + BrowserRequest.Query;
+        _guardedHit.Context.Connection.RemoteIpAddress = IPAddress.Parse("203.0.113.7");
+
         _hit = new ReusedHttpContext(BrowserRequest.Path);
         _variantHit = new ReusedHttpContext(VariantPath);
         _compressedHit = new ReusedHttpContext(CompressedPath);
         Check(_hit, FreshHit());
         Check(_variantHit, VariantHit());
         Check(_compressedHit, CompressedVariantHit());
+        Check(_guardedHit, GuardedFreshHit());
     }
 
     [Benchmark(Baseline = true)]
@@ -86,6 +101,14 @@ public class HitPathBenchmarks
         _compressedHit.ResetResponse();
         _compressedHit.Context.Request.Headers.AcceptEncoding = BrowserRequest.AcceptEncoding;
         return _normaliser.InvokeAsync(_compressedHit.Context);
+    }
+
+    /// <summary>A fresh hit behind the per-client rate limiter and the path guard, as at the edge's entry.</summary>
+    [Benchmark]
+    public Task GuardedFreshHit()
+    {
+        _guardedHit.ResetResponse();
+        return _guarded.InvokeAsync(_guardedHit.Context);
     }
 
     /// <summary>Fails the run unless the request was answered from the cache, whole, without waiting.</summary>

@@ -25,8 +25,21 @@ public sealed class RateLimitRule
 
     /// <summary>Whether the rule covers a request for <paramref name="path"/> with <paramref name="method"/>.</summary>
     public bool Covers(string method, string path)
-        => path.StartsWith(PathPrefix, StringComparison.Ordinal)
-            && (Methods.Length == 0 || Array.Exists(Methods, m => string.Equals(m, method, StringComparison.OrdinalIgnoreCase)));
+        => path.StartsWith(PathPrefix, StringComparison.Ordinal) && (Methods.Length == 0 || Lists(method));
+
+    // A loop, not a lambda: a lambda capturing the method made every request, hits included, allocate its closure.
+    private bool Lists(string method)
+    {
+        foreach (var listed in Methods)
+        {
+            if (string.Equals(listed, method, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>What is wrong with the rule; empty when nothing is.</summary>
     public IEnumerable<string> Problems()
