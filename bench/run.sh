@@ -2,10 +2,12 @@
 # The edge against nginx proxy_cache (1 worker) and Varnish: cache hits (1 KiB, 100 KiB) with wrk,
 # miss collapsing, memory per cached object, and publish -> all edges applied. Installs nginx,
 # varnish and wrk from Debian when missing, builds Release, prints a Markdown report.
+# --tls runs hits and miss collapsing over HTTPS (a throwaway self-signed certificate for 127.0.0.1,
+# made in the run's work folder); Varnish cannot terminate TLS and is then left out.
 #
 #   bench/run.sh [--rounds 3] [--duration 10] [--warmup 30] [--connections 64]
 #                [--only hits,collapse,replication,memory] [--contenders edge,nginx,varnish]
-#                [--objects 100000] [--collapse-requests 1000] [--no-pin] [--heap-report] [--help]
+#                [--objects 100000] [--collapse-requests 1000] [--no-pin] [--heap-report] [--tls] [--help]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using EdgeCache.Bench;
 using EdgeCache.Bench.Contenders;
 using EdgeCache.Bench.Scenarios;
+using EdgeCache.Bench.Tls;
 using EdgeCache.Bench.Upstream;
 
 // The edge against nginx proxy_cache and Varnish on this machine; run through bench/run.sh,
@@ -35,15 +36,31 @@ try
 {
     if (options.Parts.Contains("hits") || options.Parts.Contains("collapse"))
     {
+        var certificate = options.Tls ? BenchCertificate.Create(work.FullName) : null;
+        var names = options.Contenders;
+        if (options.Tls && names.Contains("varnish"))
+        {
+            // Varnish has no TLS of its own (it takes a separate terminator such as hitch), so it has no HTTPS figure to give.
+            names = [.. names.Where(n => n != "varnish")];
+            Console.Error.WriteLine("--tls: Varnish cannot terminate TLS and is left out");
+            report.AppendLine("With `--tls`, Varnish is left out: it cannot terminate TLS.");
+            report.AppendLine();
+        }
+
+        if (names.Length == 0)
+        {
+            throw new InvalidOperationException("no contender left to run over TLS");
+        }
+
         var contenders = new List<Contender>();
         try
         {
-            foreach (var name in options.Contenders)
+            foreach (var name in names)
             {
                 Contender contender = name switch
                 {
-                    "edge" => new EdgeContender(work.FullName, options.Edgecache),
-                    "nginx" => new NginxContender(work.FullName),
+                    "edge" => new EdgeContender(work.FullName, options.Edgecache, certificate),
+                    "nginx" => new NginxContender(work.FullName, certificate),
                     _ => new VarnishContender(work.FullName),
                 };
                 contenders.Add(contender);

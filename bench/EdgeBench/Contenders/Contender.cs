@@ -1,24 +1,26 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using EdgeCache.Bench.Tls;
 
 namespace EdgeCache.Bench.Contenders;
 
 /// <summary>
 /// A caching proxy under test, run as its own process in front of the upstream, pinned to one
-/// CPU when asked. Subclasses say how to configure and start it.
+/// CPU when asked, over plain HTTP or, given a certificate, HTTPS. Subclasses say how to
+/// configure and start it.
 /// </summary>
 internal abstract class Contender : IAsyncDisposable
 {
-    private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(5) };
     private Process? _process;
 
-    protected Contender(string name, string workDirectory)
+    protected Contender(string name, string workDirectory, BenchCertificate? certificate)
     {
         Name = name;
         WorkDirectory = Directory.CreateDirectory(Path.Combine(workDirectory, name)).FullName;
         Port = FreePort();
-        Url = $"http://127.0.0.1:{Port}";
+        Certificate = certificate;
+        Url = $"{(certificate is null ? "http" : "https")}://127.0.0.1:{Port}";
     }
 
     public string Name { get; }
@@ -28,6 +30,9 @@ internal abstract class Contender : IAsyncDisposable
     public int Port { get; }
 
     protected string WorkDirectory { get; }
+
+    /// <summary>The certificate it serves HTTPS with, or null for plain HTTP.</summary>
+    public BenchCertificate? Certificate { get; }
 
     /// <summary>The process serving requests, whose memory the memory benchmark reads.</summary>
     public int ProcessId => _process?.Id ?? throw new InvalidOperationException($"{Name} is not running");
@@ -70,6 +75,7 @@ internal abstract class Contender : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
+        using var probe = new HttpClient(Certificate?.Trust(new SocketsHttpHandler()) ?? new SocketsHttpHandler()) { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
@@ -80,7 +86,7 @@ internal abstract class Contender : IAsyncDisposable
 
             try
             {
-                using var response = await Probe.GetAsync($"{Url}/obj/16/ready");
+                using var response = await probe.GetAsync($"{Url}/obj/16/ready");
                 if (response.IsSuccessStatusCode)
                 {
                     return;

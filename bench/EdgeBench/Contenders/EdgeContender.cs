@@ -1,7 +1,10 @@
+using EdgeCache.Bench.Tls;
+
 namespace EdgeCache.Bench.Contenders;
 
 /// <summary>The EdgeCache edge, run as the built <c>edgecache edge</c> executable.</summary>
-internal sealed class EdgeContender(string workDirectory, string executable) : Contender("edge", workDirectory)
+internal sealed class EdgeContender(string workDirectory, string executable, BenchCertificate? certificate = null)
+    : Contender("edge", workDirectory, certificate)
 {
     public const string Token = "bench-token";
 
@@ -14,6 +17,7 @@ internal sealed class EdgeContender(string workDirectory, string executable) : C
             "--cache-size", "4GB",
             "--id", "edge",
             "--token", Token,
+            .. Certificate is null ? [] : (string[])["--cert", Certificate.CertificatePath, "--key", Certificate.KeyPath],
         ]);
 
     public override bool IsHit(HttpResponseMessage response)

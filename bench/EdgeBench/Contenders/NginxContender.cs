@@ -1,11 +1,16 @@
+using EdgeCache.Bench.Tls;
+
 namespace EdgeCache.Bench.Contenders;
 
 /// <summary>
 /// nginx with <c>proxy_cache</c> and one worker process, configured as a user tuning it for
 /// speed would: sendfile, keep-alive without a request limit (nginx's default of 1,000 requests
 /// per connection would make wrk reconnect), and <c>proxy_cache_lock</c> so misses collapse.
+/// Over TLS it also keeps a session cache, as a tuned HTTPS site would; nginx turns sendfile off
+/// on TLS connections itself (without kTLS, which Debian's build leaves off unless configured).
 /// </summary>
-internal sealed class NginxContender(string workDirectory) : Contender("nginx", workDirectory)
+internal sealed class NginxContender(string workDirectory, BenchCertificate? certificate = null)
+    : Contender("nginx", workDirectory, certificate)
 {
     protected override (string Program, IReadOnlyList<string> Arguments) Command(string upstreamUrl)
     {
@@ -40,7 +45,7 @@ internal sealed class NginxContender(string workDirectory) : Contender("nginx", 
                     keepalive 64;
                 }
                 server {
-                    listen 127.0.0.1:{{Port}} backlog=4096;
+                    listen 127.0.0.1:{{Port}}{{(Certificate is null ? "" : " ssl")}} backlog=4096;{{TlsDirectives()}}
                     location / {
                         proxy_pass http://origin;
                         proxy_http_version 1.1;
@@ -56,6 +61,15 @@ internal sealed class NginxContender(string workDirectory) : Contender("nginx", 
             """);
         return ("nginx", ["-p", WorkDirectory, "-c", config]);
     }
+
+    /// <summary>The server block's TLS settings, each on a line of its own after <c>listen</c>; none over plain HTTP.</summary>
+    private string TlsDirectives() => Certificate is null ? string.Empty : $"""
+
+                ssl_certificate {Certificate.CertificatePath};
+                ssl_certificate_key {Certificate.KeyPath};
+                ssl_protocols TLSv1.2 TLSv1.3;
+                ssl_session_cache shared:SSL:10m;
+        """;
 
     public override bool IsHit(HttpResponseMessage response)
         => response.Headers.TryGetValues("Cache-Status", out var values) && values.Contains("HIT");

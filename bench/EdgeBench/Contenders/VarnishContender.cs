@@ -1,7 +1,7 @@
 namespace EdgeCache.Bench.Contenders;
 
 /// <summary>Varnish with its built-in VCL and a malloc store; it collapses misses by default (waiting list).</summary>
-internal sealed class VarnishContender(string workDirectory) : Contender("varnish", workDirectory)
+internal sealed class VarnishContender(string workDirectory) : Contender("varnish", workDirectory, certificate: null)
 {
     protected override (string Program, IReadOnlyList<string> Arguments) Command(string upstreamUrl)
         => ("varnishd",

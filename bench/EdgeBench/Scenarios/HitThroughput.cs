@@ -1,5 +1,6 @@
 using EdgeCache.Bench.Contenders;
 using EdgeCache.Bench.Load;
+using EdgeCache.Bench.Tls;
 using EdgeCache.Bench.Upstream;
 
 namespace EdgeCache.Bench.Scenarios;
@@ -16,7 +17,8 @@ internal sealed class HitThroughput(BenchOptions options, StaticUpstream upstrea
     public async Task<string> RunAsync()
     {
         var wrk = new WrkRunner(options.Connections, options.Pin);
-        using var client = new HttpClient();
+        // Over TLS every contender serves the bench's one certificate, so one client checks them all.
+        using var client = new HttpClient(contenders[0].Certificate?.Trust(new SocketsHttpHandler()) ?? new SocketsHttpHandler());
         foreach (var (_, bytes) in Sizes)
         {
             foreach (var contender in contenders)
@@ -48,7 +50,7 @@ internal sealed class HitThroughput(BenchOptions options, StaticUpstream upstrea
         }
 
         var fetchesDuring = upstream.TotalFetches - fetchesBefore;
-        return Report(results, fetchesDuring);
+        return Report(results, fetchesDuring, await NegotiatedAsync());
     }
 
     private static string UrlOf(Contender contender, int bytes) => $"{contender.Url}/obj/{bytes}/hit";
@@ -84,11 +86,33 @@ internal sealed class HitThroughput(BenchOptions options, StaticUpstream upstrea
         }
     }
 
-    private string Report(Dictionary<(string Contender, int Bytes), List<WrkResult>> results, int fetchesDuring)
+    /// <summary>Over TLS, what each contender negotiates with a client offering HTTP/1.1 as wrk does; null over plain HTTP.</summary>
+    private async Task<string?> NegotiatedAsync()
+    {
+        if (contenders[0].Certificate is not { } certificate)
+        {
+            return null;
+        }
+
+        var negotiated = new List<string>();
+        foreach (var contender in contenders)
+        {
+            negotiated.Add($"{contender.Name} {await certificate.NegotiateAsync(contender.Port)}");
+        }
+
+        return string.Join(", ", negotiated);
+    }
+
+    private string Report(Dictionary<(string Contender, int Bytes), List<WrkResult>> results, int fetchesDuring, string? negotiated)
     {
         var report = new System.Text.StringBuilder();
         report.AppendLine($"Cache hits: wrk -t1 -c{options.Connections}, {options.Duration.TotalSeconds:0} s per run, {options.Rounds} rounds, contenders alternating; median of the rounds."
             + (options.Pin ? " Each server pinned to CPU 0, wrk to CPU 1." : " Not pinned."));
+        if (negotiated is not null)
+        {
+            report.AppendLine();
+            report.AppendLine($"**TLS on**: HTTPS with a {BenchCertificate.Description}, HTTP/1.1 over kept-alive connections (handshakes amortised). Negotiated: {negotiated}.");
+        }
         report.AppendLine();
         // The CPU columns tell a server-bound run (server core near 100%) from one where wrk's core is
         // saturated and every contender is held to what one wrk thread can take.

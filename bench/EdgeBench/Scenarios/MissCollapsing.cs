@@ -13,14 +13,15 @@ internal sealed class MissCollapsing(BenchOptions options, StaticUpstream upstre
     public async Task<string> RunAsync()
     {
         var report = new System.Text.StringBuilder();
-        report.AppendLine($"Miss collapsing: {options.CollapseRequests:N0} concurrent requests (one connection each) for one uncached 1 KiB object that the upstream answers after {StaticUpstream.SlowDelay.TotalSeconds:0} s.");
+        report.AppendLine($"Miss collapsing: {options.CollapseRequests:N0} concurrent requests (one connection each) for one uncached 1 KiB object that the upstream answers after {StaticUpstream.SlowDelay.TotalSeconds:0} s."
+            + (contenders.Any(c => c.Certificate is not null) ? " **TLS on** (HTTPS): every request is a new connection with its own handshake." : string.Empty));
         report.AppendLine();
         report.AppendLine("| contender | upstream fetches | 200 responses with the whole body | all answered after |");
         report.AppendLine("|---|---:|---:|---:|");
         foreach (var contender in contenders)
         {
             var path = $"/slow/collapse-{contender.Name}-{Guid.NewGuid():N}";
-            var (ok, elapsed) = await StampedeAsync(contender.Url + path);
+            var (ok, elapsed) = await StampedeAsync(contender, contender.Url + path);
             report.AppendLine($"| {contender.Name} | {upstream.FetchesOf(path)} | {ok:N0} / {options.CollapseRequests:N0} | {elapsed.TotalMilliseconds:N0} ms |");
             Console.Error.WriteLine($"  {contender.Name}: {upstream.FetchesOf(path)} upstream fetches, {ok} ok, {elapsed.TotalMilliseconds:N0} ms");
         }
@@ -28,9 +29,10 @@ internal sealed class MissCollapsing(BenchOptions options, StaticUpstream upstre
         return report.ToString();
     }
 
-    private async Task<(int Ok, TimeSpan Elapsed)> StampedeAsync(string url)
+    private async Task<(int Ok, TimeSpan Elapsed)> StampedeAsync(Contender contender, string url)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, ConnectTimeout = TimeSpan.FromSeconds(30) };
+        contender.Certificate?.Trust(handler);
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var requests = new Task<bool>[options.CollapseRequests];
