@@ -147,23 +147,26 @@ internal sealed class RefCountedBody
 
     private const int UnflushedLimit = StoredBody.UnflushedLimit;
 
-    /// <summary>Writes the whole body; the caller holds the body for the duration.</summary>
-    public ValueTask WriteToAsync(PipeWriter writer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the whole body in segments of <paramref name="segment"/> bytes (0: the writer's own,
+    /// see <see cref="SegmentedCopy"/>); the caller holds the body for the duration.
+    /// </summary>
+    public ValueTask WriteToAsync(PipeWriter writer, int segment, CancellationToken cancellationToken)
     {
         if (Length > UnflushedLimit)
         {
-            return WriteFlushingAsync(writer, cancellationToken);
+            return WriteFlushingAsync(writer, segment, cancellationToken);
         }
 
         if (_data is byte[] single)
         {
-            writer.Write(single.AsSpan(0, (int)Length));
+            SegmentedCopy.Write(writer, single.AsSpan(0, (int)Length), segment);
             return ValueTask.CompletedTask;
         }
 
         if (_data is BodyExtent extent)
         {
-            writer.Write(extent.GetSpan());
+            SegmentedCopy.Write(writer, extent.GetSpan(), segment);
             return ValueTask.CompletedTask;
         }
 
@@ -171,7 +174,7 @@ internal sealed class RefCountedBody
         foreach (var chunk in Chunks)
         {
             var count = (int)Math.Min(chunk.Length, remaining);
-            writer.Write(chunk.AsSpan(0, count));
+            SegmentedCopy.Write(writer, chunk.AsSpan(0, count), segment);
             remaining -= count;
         }
 
@@ -209,14 +212,15 @@ internal sealed class RefCountedBody
     }
 
     /// <summary>A large body is flushed every <see cref="UnflushedLimit"/> bytes, so a hit never buffers more than that.</summary>
-    private async ValueTask WriteFlushingAsync(PipeWriter writer, CancellationToken cancellationToken)
+    private async ValueTask WriteFlushingAsync(PipeWriter writer, int segment, CancellationToken cancellationToken)
     {
         if (_data is BodyExtent extent)
         {
             for (var offset = 0; offset < extent.Length; offset += UnflushedLimit)
             {
                 var count = Math.Min(UnflushedLimit, extent.Length - offset);
-                var flushed = await writer.WriteAsync(extent.Memory.Slice(offset, count), cancellationToken);
+                SegmentedCopy.Write(writer, extent.Memory.Span.Slice(offset, count), segment);
+                var flushed = await writer.FlushAsync(cancellationToken);
                 if (flushed.IsCanceled || flushed.IsCompleted)
                 {
                     return;
@@ -231,7 +235,7 @@ internal sealed class RefCountedBody
         foreach (var chunk in _data as byte[][] ?? [(byte[])_data])
         {
             var count = (int)Math.Min(chunk.Length, remaining);
-            writer.Write(chunk.AsSpan(0, count));
+            SegmentedCopy.Write(writer, chunk.AsSpan(0, count), segment);
             remaining -= count;
             unflushed += count;
             if (unflushed >= UnflushedLimit || remaining == 0)

@@ -101,15 +101,15 @@ internal readonly struct StoredBody : IEquatable<StoredBody>
     }
 
     /// <summary>Writes the whole body; the caller holds the body for the duration.</summary>
-    public ValueTask WriteToAsync(PipeWriter writer, CancellationToken cancellationToken)
+    public ValueTask WriteToAsync(PipeWriter writer, int segment, CancellationToken cancellationToken)
     {
         if (_data is BodySlab slab)
         {
-            writer.Write(slab.Span(_slot));
+            SegmentedCopy.Write(writer, slab.Span(_slot), segment);
             return ValueTask.CompletedTask;
         }
 
-        return Counted.WriteToAsync(writer, cancellationToken);
+        return Counted.WriteToAsync(writer, segment, cancellationToken);
     }
 
     /// <summary>

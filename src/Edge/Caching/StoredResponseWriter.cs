@@ -75,7 +75,7 @@ internal static class StoredResponseWriter
                 }
                 else
                 {
-                    await stored.Body.WriteToAsync(response.BodyWriter, context.RequestAborted);
+                    await stored.Body.WriteToAsync(response.BodyWriter, SegmentedCopy.For(context.Request.IsHttps), context.RequestAborted);
                 }
             }
         }

@@ -43,7 +43,7 @@ public sealed class CacheFillTests
     {
         using var stream = new MemoryStream();
         var writer = PipeWriter.Create(stream);
-        await body.WriteToAsync(writer, CancellationToken.None);
+        await body.WriteToAsync(writer, 0, CancellationToken.None);
         await writer.CompleteAsync();
         return stream.ToArray();
     }

@@ -19,7 +19,7 @@ public sealed class StoredBodyWriteTests
         var body = StoredBody.Adopt(Chunks(content), length);
         var writer = new CountingWriter();
 
-        var write = body.WriteToAsync(writer, CancellationToken.None);
+        var write = body.WriteToAsync(writer, 0, CancellationToken.None);
 
         Assert.True(write.IsCompletedSuccessfully, "a small body is copied synchronously");
         await write;
@@ -35,7 +35,7 @@ public sealed class StoredBodyWriteTests
         var body = StoredBody.Adopt(Chunks(content), length);
         var writer = new CountingWriter();
 
-        await body.WriteToAsync(writer, CancellationToken.None);
+        await body.WriteToAsync(writer, 0, CancellationToken.None);
 
         Assert.Equal(3, writer.Flushes);
         Assert.Equal(content, writer.Written.ToArray());
@@ -48,10 +48,37 @@ public sealed class StoredBodyWriteTests
         var body = StoredBody.Adopt(Chunks(TestBytes.Pattern(length)), length);
         var writer = new CountingWriter { CompleteAfterFlushes = 1 };
 
-        await body.WriteToAsync(writer, CancellationToken.None);
+        await body.WriteToAsync(writer, 0, CancellationToken.None);
 
         Assert.Equal(1, writer.Flushes);
         Assert.Equal(StoredBody.UnflushedLimit, writer.Written.Length);
+    }
+
+    [Theory]
+    [InlineData(100 * 1024, 0, 25)]
+    [InlineData(100 * 1024, SegmentedCopy.TlsRecord, 7)]
+    [InlineData(StoredBody.UnflushedLimit + 1000, SegmentedCopy.TlsRecord, 17)]
+    public async Task Over_TLS_a_body_goes_out_in_record_sized_segments(int length, int segment, int segments)
+    {
+        // A pipe of 4 KiB blocks, as Kestrel's: every segment of its output becomes one TLS record.
+        var content = TestBytes.Pattern(length);
+        var body = StoredBody.Adopt(Chunks(content), length);
+        var pipe = new Pipe(new PipeOptions(minimumSegmentSize: 4096, pauseWriterThreshold: 0));
+
+        await body.WriteToAsync(pipe.Writer, segment, CancellationToken.None);
+        await pipe.Writer.CompleteAsync();
+        var read = await pipe.Reader.ReadAtLeastAsync(length);
+
+        var sizes = new List<int>();
+        foreach (var memory in read.Buffer)
+        {
+            sizes.Add(memory.Length);
+        }
+
+        Assert.Equal(content, read.Buffer.ToArray());
+        Assert.Equal(segments, sizes.Count);
+        Assert.All(sizes, size => Assert.InRange(size, 1, segment == 0 ? 4096 : segment));
+        pipe.Reader.AdvanceTo(read.Buffer.End);
     }
 
     private static List<byte[]> Chunks(byte[] content)

@@ -161,7 +161,7 @@ public sealed class BodySlabsTests
     private static byte[] Written(StoredBody body)
     {
         var pipe = new Pipe();
-        body.WriteToAsync(pipe.Writer, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        body.WriteToAsync(pipe.Writer, 0, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         pipe.Writer.Complete();
         var result = pipe.Reader.ReadAtLeastAsync((int)body.Length).AsTask().GetAwaiter().GetResult();
         var bytes = result.Buffer.ToArray();
