@@ -113,17 +113,3 @@ internal sealed class CertificateSet
         return (SslStreamCertificateContext.Create(leaf, intermediates, offline: true), names);
     }
 }
-
-/// <summary>A configured certificate or key file could not be read or does not fit.</summary>
-internal sealed class CertificateLoadException : Exception
-{
-    public CertificateLoadException(string message)
-        : base(message)
-    {
-    }
-
-    public CertificateLoadException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-}
