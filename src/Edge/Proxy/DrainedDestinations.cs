@@ -15,20 +15,18 @@ internal sealed class DrainedDestinations
     /// <summary>True when nothing is drained: the proxy pipeline then has nothing to filter.</summary>
     public bool IsEmpty => _count == 0;
 
-    /// <summary>Starts draining; false when it was already draining.</summary>
-    public bool Drain(string cluster, string destination, DateTimeOffset now)
+    /// <summary>Starts draining; a destination already draining keeps its start.</summary>
+    public void Drain(string cluster, string destination, DateTimeOffset now)
     {
-        var added = _drained.TryAdd((cluster, destination), now);
+        _drained.TryAdd((cluster, destination), now);
         _count = _drained.Count;
-        return added;
     }
 
-    /// <summary>Ends a drain; false when the destination was not draining.</summary>
-    public bool Restore(string cluster, string destination)
+    /// <summary>Ends a drain, if there is one.</summary>
+    public void Restore(string cluster, string destination)
     {
-        var removed = _drained.TryRemove((cluster, destination), out _);
+        _drained.TryRemove((cluster, destination), out _);
         _count = _drained.Count;
-        return removed;
     }
 
     /// <summary>When the drain of this destination began, or null when it is not draining.</summary>

@@ -56,31 +56,6 @@ internal sealed partial class CertificateStore : IDisposable
             CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
         });
 
-    /// <summary>Reads the files again; keeps the current set when they do not load. True when the new set is in place.</summary>
-    public bool Reload()
-    {
-        CertificateSet loaded;
-        lock (_reloading)
-        {
-            try
-            {
-                loaded = CertificateSet.Load(_options);
-            }
-            catch (CertificateLoadException e)
-            {
-                LogReloadFailed(_logger, e.Message);
-                return false;
-            }
-
-            Volatile.Write(ref _current, loaded);
-            Interlocked.Increment(ref _reloads);
-        }
-
-        LogReloaded(_logger, string.Join(", ", loaded.Leaves.Select(leaf => $"{leaf.Subject} (until {leaf.NotAfter:u})")));
-        WarnOfExpiry(loaded);
-        return true;
-    }
-
     public void Dispose()
     {
         Volatile.Write(ref _disposed, true);
@@ -123,16 +98,11 @@ internal sealed partial class CertificateStore : IDisposable
             return;
         }
 
-        try
-        {
-            _reload.Change(SettleTime, Timeout.InfiniteTimeSpan);
-        }
-        catch (ObjectDisposedException)
-        {
-            // The edge stopped while the event was on its way: nothing to reload for.
-        }
+        // After Dispose the timer ignores this (Change returns false), so a late event is harmless.
+        _reload.Change(SettleTime, Timeout.InfiniteTimeSpan);
     }
 
+    /// <summary>Reads the files again; keeps the current set when they do not load.</summary>
     private void ReloadAfterChange()
     {
         if (Volatile.Read(ref _disposed))
@@ -140,16 +110,27 @@ internal sealed partial class CertificateStore : IDisposable
             return;
         }
 
-        try
+        CertificateSet loaded;
+        lock (_reloading)
         {
-            Reload();
-        }
-#pragma warning disable CA1031 // A timer thread has no caller: anything unforeseen is logged, and the previous certificates stay.
-        catch (Exception e)
+            try
+            {
+                loaded = CertificateSet.Load(_options);
+            }
+#pragma warning disable CA1031 // A timer thread has no caller: whatever fails is logged, and the previous certificates stay.
+            catch (Exception e)
 #pragma warning restore CA1031
-        {
-            LogReloadFailed(_logger, e.Message);
+            {
+                LogReloadFailed(_logger, e.Message);
+                return;
+            }
+
+            Volatile.Write(ref _current, loaded);
+            Interlocked.Increment(ref _reloads);
         }
+
+        LogReloaded(_logger, string.Join(", ", loaded.Leaves.Select(leaf => $"{leaf.Subject} (until {leaf.NotAfter:u})")));
+        WarnOfExpiry(loaded);
     }
 
     private void WarnOfExpiry(CertificateSet set)
